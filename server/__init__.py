@@ -1,0 +1,25 @@
+"""The CLIP knowledge graph: build, validation, reasoning and the web application."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .build import KnowledgeGraph, build
+from .config import Settings
+from .handlers import register_error_handlers
+from .state import AppState
+
+
+def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = None) -> Flask:
+    """Build (or take) the knowledge graph and return the Flask application serving it."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["KG_SETTINGS"] = settings
+    app.extensions["kg"] = AppState.load(kg if kg is not None else build(settings))
+    from . import downloads, pages, sparql
+
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(downloads.blueprint)
+    register_error_handlers(app)
+    return app

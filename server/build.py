@@ -1,0 +1,138 @@
+"""The build: load → validate with SHACL → reason with OWL → one dataset of named graphs.
+
+Nothing here knows about HTTP. Every step reports progress; any failure raises before
+anything is written or served, so a bad input never replaces a good dataset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .config import Inputs, Settings, resolve_inputs
+from .errors import NotConforming
+from .loading import parse_files, parse_into
+from .namespaces import CANONICAL_BASE, graph_iri
+from .progress import Progress, silent
+from .reasoning import reason
+from .validation import ValidationReport, validate
+
+CACHE_FORMAT = 1  # bump when the content of cached inferred graphs changes
+
+
+@dataclass
+class KnowledgeGraph:
+    """The built dataset and what the build found out about it."""
+
+    dataset: Dataset
+    base: str
+    validation: ValidationReport | None
+    inferred_from_cache: bool
+
+    def graph(self, name: str) -> Graph:
+        """One of the named graphs: 'ontology', 'asserted' or 'inferred'."""
+        return self.dataset.graph(URIRef(graph_iri(self.base, name)))
+
+    def graph_names(self) -> list[str]:
+        """IRIs of the named graphs that hold triples."""
+        return sorted(str(g.identifier) for g in self.dataset.graphs() if len(g) and isinstance(g.identifier, URIRef))
+
+
+def build(settings: Settings, progress: Progress = silent) -> KnowledgeGraph:
+    """Build the knowledge graph the settings describe.
+
+    Raises:
+        BadInput: an input file is missing or does not parse.
+        NotConforming: the data breaks the shapes (the report is in the message).
+        InconsistentData: the ontology plus data is inconsistent.
+        ReasonerUnavailable: reasoning is on and HermiT cannot run.
+    """
+    inputs = resolve_inputs(settings)
+    ontology = parse_files(inputs.ontology, progress)
+    data = Dataset()
+    for number, path in enumerate(inputs.data, start=1):
+        progress(f"parsing {path} ({number}/{len(inputs.data)})")
+        parse_into(data, path)
+    asserted = _default_graph_triples(data)
+    report = None
+    if inputs.shapes:
+        shapes = parse_files(inputs.shapes, progress)
+        progress(f"validating {len(asserted)} triples against {len(inputs.shapes)} shapes file(s)")
+        report = validate(asserted, shapes, ontology)
+        if not report.conforms:
+            raise NotConforming(report.text())
+    inferred, cached = Graph(), False
+    if settings.reasoning and inputs.ontology:
+        inferred, cached = _inferred(settings, inputs, ontology, asserted, progress)
+    progress("assembling the dataset")
+    dataset = _assemble(settings.base_uri, ontology, asserted, inferred, data)
+    return KnowledgeGraph(dataset=dataset, base=settings.base_uri, validation=report, inferred_from_cache=cached)
+
+
+def _default_graph_triples(data: Dataset) -> Graph:
+    """Triples of the files' default graphs; named graphs of quad files stay apart."""
+    asserted = Graph()
+    for triple in data.default_context.triples((None, None, None)):
+        asserted.add(triple)
+    return asserted
+
+
+def _inferred(
+    settings: Settings, inputs: Inputs, ontology: Graph, asserted: Graph, progress: Progress
+) -> tuple[Graph, bool]:
+    cache = settings.cache_dir / f"inferred-{_fingerprint(inputs)}.nt"
+    if cache.is_file():
+        progress(f"using inferred triples cached in {cache}")
+        return Graph().parse(cache, format="nt"), True
+    result = reason(ontology, asserted, progress)
+    progress(f"reasoning took {result.seconds:.1f} s")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(".tmp")
+    result.inferred.serialize(partial, format="nt", encoding="utf-8")
+    partial.replace(cache)
+    return result.inferred, False
+
+
+def _fingerprint(inputs: Inputs) -> str:
+    """SHA-256 of everything the inferred graph depends on."""
+    digest = hashlib.sha256(f"{CACHE_FORMAT} owlready2 {version('owlready2')}".encode())
+    for path in (*inputs.ontology, *inputs.data):
+        digest.update(str(path.name).encode())
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _assemble(base: str, ontology: Graph, asserted: Graph, inferred: Graph, data: Dataset) -> Dataset:
+    dataset = Dataset()
+    for name, graph in (("ontology", ontology), ("asserted", asserted), ("inferred", inferred)):
+        target = dataset.graph(URIRef(graph_iri(base, name)))
+        for triple in graph:
+            target.add(tuple(rebase(term, base) for term in triple))  # type: ignore[arg-type]
+    for named in data.graphs():
+        if isinstance(named.identifier, URIRef) and named.identifier != data.default_context.identifier:
+            target = dataset.graph(URIRef(rebase(named.identifier, base)))
+            for triple in named:
+                target.add(tuple(rebase(term, base) for term in triple))  # type: ignore[arg-type]
+    for prefix, namespace in ontology.namespaces():
+        dataset.bind(prefix, rebase(URIRef(namespace), base), replace=True)
+    return dataset
+
+
+def rebase(term: Node, base: str) -> Node:
+    """Move an IRI under the canonical CLIP base to ``base``; leave other terms alone.
+
+    >>> str(rebase(URIRef("https://w3id.org/clip-network/id/city/vienna"), "http://127.0.0.1:5000/"))
+    'http://127.0.0.1:5000/id/city/vienna'
+    """
+    if base == CANONICAL_BASE:
+        return term
+    if isinstance(term, URIRef) and str(term).startswith(CANONICAL_BASE):
+        return URIRef(base + str(term)[len(CANONICAL_BASE) :])
+    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype).startswith(CANONICAL_BASE):
+        return Literal(str(term), datatype=URIRef(base + str(term.datatype)[len(CANONICAL_BASE) :]))
+    return term

@@ -1,0 +1,137 @@
+"""One typed settings object; every setting documented in ``SETTINGS`` and the README."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import BadInput
+from .namespaces import CANONICAL_BASE
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The repository checkout: the CLIP data folders sit next to the ``server`` package."""
+
+
+def _default_cache_dir() -> Path:
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "clip-kg"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that can be configured. Explicit arguments beat ``KG_*`` variables,
+    which beat these defaults."""
+
+    base_uri: str = CANONICAL_BASE
+    host: str = "127.0.0.1"
+    port: int = 5000
+    workers: int = 2
+    threads: int = 4
+    data_files: tuple[Path, ...] = ()
+    ontology_files: tuple[Path, ...] = ()
+    shapes_files: tuple[Path, ...] = ()
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+    reasoning: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.base_uri.endswith(("/", "#")):
+            raise BadInput(f"base URI must end with '/' or '#': {self.base_uri!r}")
+        if not self.base_uri.startswith(("http://", "https://")):
+            raise BadInput(f"base URI must be an http(s) URL: {self.base_uri!r}")
+
+    @property
+    def is_clip(self) -> bool:
+        """True when serving the embedded CLIP graph rather than files given with --data."""
+        return not self.data_files
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Return a copy with the given fields replaced; ``None`` values are ignored."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``KG_*`` environment variables, then ``overrides``."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get("KG_" + f.name.upper())
+            if raw is not None:
+                values[f.name] = _convert(f.name, raw)
+        return cls(**values).with_overrides(**overrides)
+
+
+def _convert(name: str, raw: str) -> Any:
+    kind = SETTING_TYPES[name]
+    try:
+        if kind is int:
+            return int(raw)
+        if kind is bool:
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if kind is Path:
+            return Path(raw)
+        if kind is tuple:
+            return tuple(Path(p) for p in raw.split(os.pathsep) if p)
+    except ValueError as error:
+        raise BadInput(f"KG_{name.upper()}={raw!r} is not a valid value: {error}") from None
+    return raw
+
+
+SETTING_TYPES: dict[str, type] = {
+    "base_uri": str,
+    "host": str,
+    "port": int,
+    "workers": int,
+    "threads": int,
+    "data_files": tuple,
+    "ontology_files": tuple,
+    "shapes_files": tuple,
+    "cache_dir": Path,
+    "reasoning": bool,
+}
+
+SETTINGS: tuple[tuple[str, str], ...] = (
+    ("base_uri", "Public base under which every resource IRI dereferences; the data is rewritten to it once at load time."),
+    ("host", "Address the server binds to."),
+    ("port", "TCP port of the server."),
+    ("workers", "Worker processes of the WSGI server."),
+    ("threads", "Threads per worker process."),
+    ("data_files", "RDF files to publish instead of the CLIP graph (path list, separated by ':')."),
+    ("ontology_files", "OWL ontology files to reason with (default: ontology/ for the CLIP graph, none otherwise)."),
+    ("shapes_files", "SHACL shapes files to validate with (default: shapes/ for the CLIP graph, none otherwise)."),
+    ("cache_dir", "Where inferred triples are cached between runs, keyed by the SHA-256 of the inputs."),
+    ("reasoning", "Run the OWL reasoner (needs Java) and publish the inferred graph."),
+)
+"""(name, help) for every field; a test checks that the README lists each one."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The files that make up one knowledge graph."""
+
+    ontology: tuple[Path, ...]
+    shapes: tuple[Path, ...]
+    data: tuple[Path, ...]
+
+
+def turtle_files(folder: Path) -> tuple[Path, ...]:
+    """All ``*.ttl`` files of a folder, sorted, so builds are reproducible."""
+    return tuple(sorted(folder.glob("*.ttl")))
+
+
+def resolve_inputs(settings: Settings) -> Inputs:
+    """Return the input files: the CLIP folders by default, or the ``--data`` files."""
+    if settings.is_clip:
+        graph_dir = PROJECT_ROOT / "graph"
+        if not graph_dir.is_dir():
+            raise BadInput(
+                f"the CLIP data folders are not next to the server package ({PROJECT_ROOT}); "
+                "install with 'pip install -e .' from a checkout, or pass --data FILE"
+            )
+        return Inputs(
+            ontology=settings.ontology_files or turtle_files(PROJECT_ROOT / "ontology"),
+            shapes=settings.shapes_files or turtle_files(PROJECT_ROOT / "shapes"),
+            data=turtle_files(graph_dir),
+        )
+    return Inputs(ontology=settings.ontology_files, shapes=settings.shapes_files, data=settings.data_files)

@@ -1,0 +1,73 @@
+"""The few exception classes of the project, each with its HTTP status and CLI exit code.
+
+Library code raises these; ``cli.py`` maps ``exit_code`` to the process exit status and
+the web layer maps ``status`` to the HTTP response, each in one place.
+"""
+
+from __future__ import annotations
+
+
+class KgError(Exception):
+    """Base class: an error with a message meant for the person who caused it."""
+
+    status = 500
+    exit_code = 3
+
+
+class BadInput(KgError):
+    """Input that cannot be used at all: unreadable, unparsable, unknown format or name."""
+
+    status = 400
+    exit_code = 2
+
+
+class DataSyntaxError(BadInput):
+    """An RDF file that does not parse, with the place of the first error."""
+
+    def __init__(self, path: str, message: str, line: int | None = None, column: int | None = None):
+        self.path = path
+        self.line = line
+        self.column = column
+        self.reason = message
+        where = path
+        if line is not None:
+            where += f", line {line}"
+            if column is not None:
+                where += f", column {column}"
+        super().__init__(f"{where}: {message}")
+
+
+class NotConforming(KgError):
+    """Data that parses but breaks the rules of the shapes or of the ontology."""
+
+    status = 422
+    exit_code = 1
+
+
+class InconsistentData(NotConforming):
+    """The ontology plus the data is inconsistent under OWL 2 (HermiT)."""
+
+
+class ReasonerUnavailable(KgError):
+    """HermiT cannot run, usually because no Java runtime is installed."""
+
+    status = 503
+    exit_code = 3
+
+
+class QuerySyntaxError(BadInput):
+    """A SPARQL query that does not parse."""
+
+
+class NotFound(KgError):
+    """An unknown resource, file or named query."""
+
+    status = 404
+    exit_code = 2
+
+
+class NotAcceptable(KgError):
+    """No representation matches what the client accepts."""
+
+    status = 406
+    exit_code = 2

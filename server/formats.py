@@ -1,0 +1,135 @@
+"""One registry of formats: media type, file extension, serializer name, kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph
+
+from .errors import BadInput
+
+
+@dataclass(frozen=True)
+class Format:
+    """A serialization the project can write."""
+
+    name: str
+    label: str
+    media_type: str
+    extension: str
+    kind: str  # "dataset" (keeps named graphs), "graph" (triples only) or "results"
+    rdflib_name: str | None = None
+    oxigraph_results: pyoxigraph.QueryResultsFormat | None = None
+
+    @property
+    def keeps_graphs(self) -> bool:
+        """True when the format can carry named graphs."""
+        return self.kind == "dataset"
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("ttl", "Turtle", "text/turtle", "ttl", "graph", "turtle"),
+    Format("nt", "N-Triples", "application/n-triples", "nt", "graph", "nt"),
+    Format("nq", "N-Quads", "application/n-quads", "nq", "dataset", "nquads"),
+    Format("trig", "TriG", "application/trig", "trig", "dataset", "trig"),
+    Format("jsonld", "JSON-LD", "application/ld+json", "jsonld", "dataset", "json-ld"),
+    Format("rdf", "RDF/XML", "application/rdf+xml", "rdf", "graph", "xml"),
+    Format("json", "SPARQL results JSON", "application/sparql-results+json", "srj", "results",
+           oxigraph_results=pyoxigraph.QueryResultsFormat.JSON),
+    Format("xml", "SPARQL results XML", "application/sparql-results+xml", "srx", "results",
+           oxigraph_results=pyoxigraph.QueryResultsFormat.XML),
+    Format("csv", "CSV", "text/csv", "csv", "results", oxigraph_results=pyoxigraph.QueryResultsFormat.CSV),
+    Format("tsv", "TSV", "text/tab-separated-values", "tsv", "results",
+           oxigraph_results=pyoxigraph.QueryResultsFormat.TSV),
+)  # fmt: skip
+
+RDF_FORMATS = tuple(f for f in FORMATS if f.kind in ("graph", "dataset"))
+RESULTS_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
+
+
+def by_name(name: str, among: tuple[Format, ...] = FORMATS) -> Format:
+    """Look a format up by its short name.
+
+    >>> by_name("ttl").media_type
+    'text/turtle'
+    """
+    for fmt in among:
+        if fmt.name == name:
+            return fmt
+    known = ", ".join(f.name for f in among)
+    raise BadInput(f"unknown format {name!r} (known: {known})")
+
+
+def by_media_type(media_type: str, among: tuple[Format, ...] = FORMATS) -> Format | None:
+    """Look a format up by its media type, ignoring parameters and case."""
+    wanted = media_type.split(";", 1)[0].strip().lower()
+    return next((f for f in among if f.media_type == wanted), None)
+
+
+def parse_accept(header: str) -> list[tuple[str, float]]:
+    """Parse an Accept header into (media range, q) pairs, highest preference first.
+
+    >>> parse_accept("text/csv;q=0.5, application/sparql-results+json")
+    [('application/sparql-results+json', 1.0), ('text/csv', 0.5)]
+    """
+    ranges = []
+    for part in header.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media_range = fields[0].lower()
+        if not media_range:
+            continue
+        q = 1.0
+        for parameter in fields[1:]:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append((media_range, q))
+    return sorted(ranges, key=lambda r: (-r[1], -_specificity(r[0])))
+
+
+def _specificity(media_range: str) -> int:
+    if media_range == "*/*":
+        return 0
+    return 1 if media_range.endswith("/*") else 2
+
+
+def negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
+    """Pick the offered format the client prefers; the first offered wins ties and '*/*'.
+
+    Returns None when the client accepts none of them (the caller answers 406).
+    A missing or empty Accept header means anything is acceptable (RFC 9110, 12.5.1).
+    """
+    if not accept or not accept.strip():
+        return offered[0]
+    ranges = parse_accept(accept)
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for position, fmt in enumerate(offered):
+        q = _quality(fmt.media_type, ranges)
+        if q <= 0:
+            continue
+        key = (q, _best_specificity(fmt.media_type, ranges), -position)
+        if best is None or key > best:
+            best, chosen = key, fmt
+    return chosen
+
+
+def _matches(media_type: str, media_range: str) -> bool:
+    if media_range == "*/*":
+        return True
+    if media_range.endswith("/*"):
+        return media_type.split("/", 1)[0] == media_range[:-2]
+    return media_type == media_range
+
+
+def _quality(media_type: str, ranges: list[tuple[str, float]]) -> float:
+    """The q of the most specific range that matches (RFC 9110, 12.5.1)."""
+    matching = [(_specificity(r), q) for r, q in ranges if _matches(media_type, r)]
+    return max(matching)[1] if matching else 0.0
+
+
+def _best_specificity(media_type: str, ranges: list[tuple[str, float]]) -> int:
+    return max((_specificity(r) for r, _ in ranges if _matches(media_type, r)), default=-1)

@@ -1,0 +1,63 @@
+"""The query engine behind one small interface: an embedded pyoxigraph store.
+
+The dataset is read-only between loads, so the store is filled once from the built
+dataset (as N-Quads) and only queried afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyoxigraph
+from rdflib import Dataset
+
+from .errors import QuerySyntaxError
+from .formats import Format
+
+
+class Store:
+    """An in-memory pyoxigraph store holding one dataset of named graphs."""
+
+    def __init__(self, dataset: Dataset):
+        self._store = pyoxigraph.Store()
+        nquads = dataset.serialize(format="nquads", encoding="utf-8")
+        self._store.bulk_load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def graph_sizes(self) -> dict[str, int]:
+        """Number of triples in each named graph, by graph IRI."""
+        sizes: dict[str, int] = {}
+        for quad in self._store:
+            name = quad.graph_name
+            key = name.value if isinstance(name, pyoxigraph.NamedNode) else ""
+            sizes[key] = sizes.get(key, 0) + 1
+        return sizes
+
+    def select(self, query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> object:
+        """Run a query; the default graph is the union of all graphs unless graphs are named.
+
+        Raises:
+            QuerySyntaxError: the query does not parse.
+        """
+        options: dict[str, object] = {}
+        if default_graphs:
+            options["default_graph"] = [pyoxigraph.NamedNode(g) for g in default_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+        if named_graphs:
+            options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs]
+        try:
+            return self._store.query(query, **options)  # type: ignore[arg-type]
+        except SyntaxError as error:
+            raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+
+    def query_to_bytes(self, query: str, fmt: Format) -> bytes:
+        """Run a SELECT or ASK query and serialize its results in a results format."""
+        results = self.select(query)
+        if fmt.oxigraph_results is None:
+            raise ValueError(f"{fmt.name} is not a results format")
+        if isinstance(results, (pyoxigraph.QuerySolutions, pyoxigraph.QueryBoolean)):
+            return results.serialize(format=fmt.oxigraph_results)  # type: ignore[no-any-return]
+        raise QuerySyntaxError("only SELECT and ASK queries can be answered in a results format")
