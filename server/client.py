@@ -1,0 +1,57 @@
+"""``clip-kg query``: the embedded graph, or any SPARQL endpoint through SPARQLWrapper."""
+
+from __future__ import annotations
+
+from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+from rdflib.plugins.sparql.parser import parseQuery
+
+import pyoxigraph
+
+from .build import build
+from .config import Settings
+from .errors import BadInput, KgError, QuerySyntaxError
+from .formats import Format
+from .progress import Progress
+from .queries import resolve
+from .store import Store
+
+WRAPPER_FORMATS = {"json": JSON, "xml": XML, "csv": CSV, "tsv": TSV, "ttl": TURTLE, "rdf": RDFXML, "nt": N3}
+OXIGRAPH_GRAPH_FORMATS = {
+    "ttl": pyoxigraph.RdfFormat.TURTLE,
+    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    "rdf": pyoxigraph.RdfFormat.RDF_XML,
+}
+
+
+def run_query(query_or_name: str, endpoint: str | None, fmt: Format, settings: Settings, progress: Progress) -> bytes:
+    """Run a query and return the serialized results."""
+    text = resolve(query_or_name)
+    if endpoint:
+        return _remote(text, endpoint, fmt)
+    store = Store(build(settings, progress).dataset)
+    results = store.select(text)
+    if isinstance(results, pyoxigraph.QueryTriples):
+        if fmt.name not in OXIGRAPH_GRAPH_FORMATS:
+            raise BadInput(f"a CONSTRUCT or DESCRIBE query gives a graph: choose ttl, nt or rdf, not {fmt.name}")
+        return results.serialize(format=OXIGRAPH_GRAPH_FORMATS[fmt.name])  # type: ignore[no-any-return]
+    if fmt.oxigraph_results is None:
+        raise BadInput(f"a SELECT or ASK query gives results: choose json, xml, csv or tsv, not {fmt.name}")
+    return results.serialize(format=fmt.oxigraph_results)  # type: ignore[attr-defined,no-any-return]
+
+
+def _remote(text: str, endpoint: str, fmt: Format) -> bytes:
+    try:
+        parseQuery(text)
+    except Exception as error:  # pyparsing's ParseException and friends
+        raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+    wrapper = SPARQLWrapper(endpoint)
+    wrapper.setQuery(text)
+    wrapper.setReturnFormat(WRAPPER_FORMATS.get(fmt.name, JSON))
+    try:
+        response = wrapper.query().response.read()
+    except SPARQLWrapperException as error:
+        raise BadInput(f"the endpoint refused the query: {error}") from None
+    except OSError as error:
+        raise KgError(f"cannot reach {endpoint}: {error}") from None
+    return response if isinstance(response, bytes) else str(response).encode("utf-8")

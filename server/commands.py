@@ -1,0 +1,130 @@
+"""What each ``clip-kg`` verb does; results come back as data for ``cli.py`` to print."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph
+
+from .build import build
+from .config import PROJECT_ROOT, Settings, resolve_inputs
+from .dumps import write_dump
+from .errors import BadInput
+from .formats import by_name
+from .loading import parse_files
+from .places import GENERATED_FILE, enrich, header
+from .progress import Progress
+from .reasoning import reason
+from .validation import validate
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Exit code, data for stdout and a message for stderr."""
+
+    exit_code: int = 0
+    output: str | bytes = ""
+    message: str = ""
+
+
+def run(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
+    """Dispatch to the function of the verb."""
+    verbs = {
+        "validate": run_validate,
+        "reason": run_reason,
+        "dump": run_dump,
+        "serve": run_serve,
+        "query": run_query,
+        "enrich": run_enrich,
+        "report": run_report,
+    }
+    return verbs[args.verb](args, settings, progress)
+
+
+def run_validate(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
+    """SHACL report; exit 0 when the data conforms, 1 when it does not."""
+    inputs = resolve_inputs(settings.with_overrides(data_files=None))
+    data_files = tuple(args.files) or inputs.data
+    shapes_files = settings.shapes_files or inputs.shapes
+    ontology = parse_files(inputs.ontology, progress)
+    data = parse_files(data_files, progress)
+    shapes = parse_files(shapes_files, progress)
+    progress(f"validating {len(data)} triples against {len(shapes_files)} shapes file(s)")
+    report = validate(data, shapes, ontology)
+    return Outcome(0 if report.conforms else 1, report.text())
+
+
+def run_reason(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
+    """HermiT consistency check; the inferred triples to --out or a summary."""
+    inputs = resolve_inputs(settings.with_overrides(data_files=None))
+    ontology = parse_files(inputs.ontology, progress)
+    data = parse_files(tuple(args.files) or inputs.data, progress)
+    result = reason(ontology, data, progress)
+    summary = f"consistent; {len(result.inferred)} inferred triples in {result.seconds:.1f} s"
+    if args.out:
+        _write_turtle(result.inferred, args.out)
+        summary += f"; written to {args.out}"
+    return Outcome(0, summary)
+
+
+def run_dump(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
+    """Build the dataset and write it in one format."""
+    fmt = by_name(args.format)
+    kg = build(settings, progress)
+    progress(f"writing {fmt.label}")
+    path = write_dump(kg.dataset, fmt, args.out)
+    return Outcome(0, str(path))
+
+
+def run_serve(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
+    """Build, then serve with gunicorn until interrupted."""
+    from .wsgi import serve
+
+    serve(settings, progress)
+    return Outcome(0)
+
+
+def run_query(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
+    """Run a query on the embedded graph or, with --endpoint, on any SPARQL endpoint."""
+    from .client import run_query as run
+
+    return Outcome(0, run(args.query, args.endpoint, by_name(args.format), settings, progress))
+
+
+def run_enrich(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
+    """Regenerate graph/geo.ttl from packaged GeoNames and ISO 3166 data."""
+    target = PROJECT_ROOT / "graph" / GENERATED_FILE
+    curated = parse_files(curated_files(), progress)
+    generated, unmatched = enrich(curated)
+    _write_turtle(generated, target, header())
+    note = f"{len(generated)} triples written to {target}"
+    if unmatched:
+        note += "; no GeoNames record for: " + ", ".join(unmatched)
+    return Outcome(0, note)
+
+
+def run_report(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
+    """Regenerate docs/data-report.md from the built graph."""
+    from .report import REPORT_FILE, data_report
+
+    kg = build(settings.with_overrides(data_files=None), progress)
+    text = data_report(kg)
+    (PROJECT_ROOT / REPORT_FILE).write_text(text, encoding="utf-8")
+    return Outcome(0, f"written to {REPORT_FILE}")
+
+
+def curated_files() -> tuple[Path, ...]:
+    """The hand-curated data files: everything in graph/ but the generated one."""
+    files = tuple(p for p in sorted((PROJECT_ROOT / "graph").glob("*.ttl")) if p.name != GENERATED_FILE)
+    if not files:
+        raise BadInput(f"no Turtle files in {PROJECT_ROOT / 'graph'}")
+    return files
+
+
+def _write_turtle(graph: Graph, path: Path, preamble: str = "") -> None:
+    text = graph.serialize(format="turtle")
+    partial = path.with_suffix(".partial")
+    partial.write_text(preamble + text, encoding="utf-8")
+    partial.replace(path)
