@@ -14,7 +14,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 RESULTS_QUERY = """
-SELECT ?result ?focus ?path ?value ?message ?severity ?shape WHERE {
+SELECT ?result ?focus ?path ?value ?message ?severity ?shape ?constraint WHERE {
     ?result a sh:ValidationResult ;
         sh:focusNode ?focus ;
         sh:resultSeverity ?severity ;
@@ -22,6 +22,7 @@ SELECT ?result ?focus ?path ?value ?message ?severity ?shape WHERE {
     OPTIONAL { ?result sh:resultPath ?path }
     OPTIONAL { ?result sh:value ?value }
     OPTIONAL { ?result sh:resultMessage ?message }
+    OPTIONAL { ?result sh:sourceConstraint ?constraint }
 }
 """
 
@@ -36,6 +37,7 @@ class ValidationResult:
     message: str
     severity: str
     shape: str
+    constraint: str | None = None
 
     def text(self) -> str:
         """One block of the human-readable report."""
@@ -45,6 +47,8 @@ class ValidationResult:
         if self.value:
             lines.append(f"  value:      {self.value}")
         lines.append(f"  shape:      {self.shape}")
+        if self.constraint:
+            lines.append(f"  constraint: {self.constraint}")
         return "\n".join(lines)
 
 
@@ -97,6 +101,7 @@ def _results(report: Graph) -> list[ValidationResult]:
                 message=str(row.message) if row.message is not None else "(no message)",  # type: ignore[union-attr]
                 severity=str(row.severity).rsplit("#", 1)[-1],  # type: ignore[union-attr]
                 shape=_show(report, row.shape),  # type: ignore[union-attr]
+                constraint=_show(report, row.constraint) if row.constraint is not None else None,  # type: ignore[union-attr]
             )
         )
     return results
