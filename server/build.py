@@ -61,11 +61,7 @@ def build(settings: Settings, progress: Progress = silent) -> KnowledgeGraph:
     asserted = _default_graph_triples(data)
     report = None
     if inputs.shapes:
-        shapes = parse_files(inputs.shapes, progress)
-        progress(f"validating {len(asserted)} triples against {len(inputs.shapes)} shapes file(s)")
-        report = validate(asserted, shapes, ontology)
-        if not report.conforms:
-            raise NotConforming(report.text())
+        report = _validated(settings, inputs, ontology, asserted, progress)
     inferred, cached = Graph(), False
     if settings.reasoning and inputs.ontology:
         inferred, cached = _inferred(settings, inputs, ontology, asserted, progress)
@@ -82,10 +78,28 @@ def _default_graph_triples(data: Dataset) -> Graph:
     return asserted
 
 
+def _validated(
+    settings: Settings, inputs: Inputs, ontology: Graph, asserted: Graph, progress: Progress
+) -> ValidationReport:
+    """Validate, or trust a record that these exact inputs conformed before."""
+    marker = settings.cache_dir / f"conforms-{_fingerprint(inputs.shapes, inputs.ontology, inputs.data)}"
+    if marker.is_file():
+        progress(f"the same inputs conformed before ({marker.name}); skipping SHACL")
+        return ValidationReport(conforms=True, results=())
+    shapes = parse_files(inputs.shapes, progress)
+    progress(f"validating {len(asserted)} triples against {len(inputs.shapes)} shapes file(s)")
+    report = validate(asserted, shapes, ontology)
+    if not report.conforms:
+        raise NotConforming(report.text())
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    return report
+
+
 def _inferred(
     settings: Settings, inputs: Inputs, ontology: Graph, asserted: Graph, progress: Progress
 ) -> tuple[Graph, bool]:
-    cache = settings.cache_dir / f"inferred-{_fingerprint(inputs)}.nt"
+    cache = settings.cache_dir / f"inferred-{_fingerprint(inputs.ontology, inputs.data)}.nt"
     if cache.is_file():
         progress(f"using inferred triples cached in {cache}")
         return Graph().parse(cache, format="nt"), True
@@ -98,12 +112,15 @@ def _inferred(
     return result.inferred, False
 
 
-def _fingerprint(inputs: Inputs) -> str:
-    """SHA-256 of everything the inferred graph depends on."""
-    digest = hashlib.sha256(f"{CACHE_FORMAT} owlready2 {version('owlready2')}".encode())
-    for path in (*inputs.ontology, *inputs.data):
-        digest.update(str(path.name).encode())
-        digest.update(Path(path).read_bytes())
+def _fingerprint(*groups: tuple[Path, ...]) -> str:
+    """SHA-256 of the files a cached result depends on, and of the tools that made it."""
+    tools = f"{CACHE_FORMAT} owlready2 {version('owlready2')} pyshacl {version('pyshacl')}"
+    digest = hashlib.sha256(tools.encode())
+    for group in groups:
+        digest.update(b"\x00group")
+        for path in group:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:32]
 
 
@@ -115,7 +132,7 @@ def _assemble(base: str, ontology: Graph, asserted: Graph, inferred: Graph, data
             target.add(tuple(rebase(term, base) for term in triple))  # type: ignore[arg-type]
     for named in data.graphs():
         if isinstance(named.identifier, URIRef) and named.identifier != data.default_context.identifier:
-            target = dataset.graph(URIRef(rebase(named.identifier, base)))
+            target = dataset.graph(URIRef(str(rebase(named.identifier, base))))
             for triple in named:
                 target.add(tuple(rebase(term, base) for term in triple))  # type: ignore[arg-type]
     for prefix, namespace in ontology.namespaces():

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import commands
 from .config import Settings
@@ -70,7 +71,7 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings from the environment, overridden by the command-line options."""
-    overrides = {
+    overrides: dict[str, Any] = {
         "base_uri": getattr(args, "base_uri", None),
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
@@ -80,7 +81,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "shapes_files": tuple(args.shapes) if getattr(args, "shapes", None) else None,
         "reasoning": False if getattr(args, "no_reasoning", False) else None,
     }
-    return Settings.from_env(**overrides)
+    return Settings.from_env().with_overrides(**overrides)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import pyoxigraph
+from rdflib.plugins.sparql.parser import parseQuery
 from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-from rdflib.plugins.sparql.parser import parseQuery
-
-import pyoxigraph
 
 from .build import build
 from .config import Settings
@@ -14,7 +13,7 @@ from .errors import BadInput, KgError, QuerySyntaxError
 from .formats import Format
 from .progress import Progress
 from .queries import resolve
-from .store import Store
+from .store import Store, _bytes
 
 WRAPPER_FORMATS = {"json": JSON, "xml": XML, "csv": CSV, "tsv": TSV, "ttl": TURTLE, "rdf": RDFXML, "nt": N3}
 OXIGRAPH_GRAPH_FORMATS = {
@@ -34,10 +33,12 @@ def run_query(query_or_name: str, endpoint: str | None, fmt: Format, settings: S
     if isinstance(results, pyoxigraph.QueryTriples):
         if fmt.name not in OXIGRAPH_GRAPH_FORMATS:
             raise BadInput(f"a CONSTRUCT or DESCRIBE query gives a graph: choose ttl, nt or rdf, not {fmt.name}")
-        return results.serialize(format=OXIGRAPH_GRAPH_FORMATS[fmt.name])  # type: ignore[no-any-return]
+        return _bytes(results.serialize(format=OXIGRAPH_GRAPH_FORMATS[fmt.name]))
     if fmt.oxigraph_results is None:
         raise BadInput(f"a SELECT or ASK query gives results: choose json, xml, csv or tsv, not {fmt.name}")
-    return results.serialize(format=fmt.oxigraph_results)  # type: ignore[attr-defined,no-any-return]
+    if not isinstance(results, (pyoxigraph.QuerySolutions, pyoxigraph.QueryBoolean)):
+        raise BadInput("the query gives neither results nor a graph")
+    return _bytes(results.serialize(format=fmt.oxigraph_results))
 
 
 def _remote(text: str, endpoint: str, fmt: Format) -> bytes:

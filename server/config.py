@@ -92,7 +92,10 @@ SETTING_TYPES: dict[str, type] = {
 }
 
 SETTINGS: tuple[tuple[str, str], ...] = (
-    ("base_uri", "Public base under which every resource IRI dereferences; the data is rewritten to it once at load time."),
+    (
+        "base_uri",
+        "Public base under which every resource IRI dereferences; the data is rewritten to it once at load time.",
+    ),
     ("host", "Address the server binds to."),
     ("port", "TCP port of the server."),
     ("workers", "Worker processes of the WSGI server."),

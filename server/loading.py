@@ -82,8 +82,9 @@ def parse_into(target: Graph, path: Path) -> None:
             raise _syntax_error(path, text, fmt, error) from None
     _check_literals(path, text, scratch)
     if isinstance(target, Dataset) and isinstance(scratch, Dataset):
-        for quad in scratch.quads((None, None, None, None)):
-            target.add(quad)
+        for s, p, o, context in scratch.quads((None, None, None, None)):
+            graph = target.graph(context) if context is not None else target.default_context
+            graph.add((s, p, o))
     else:
         for triple in scratch.triples((None, None, None)):
             target.add(triple)
@@ -103,7 +104,9 @@ def _syntax_error(path: Path, text: str, fmt: str, error: Exception) -> DataSynt
         line, column = _position(text, error._i)
         return DataSyntaxError(str(path), error._why, line, column)
     if isinstance(error, xml.sax.SAXParseException):
-        return DataSyntaxError(str(path), error.getMessage(), error.getLineNumber(), error.getColumnNumber() + 1)
+        sax_line: int | None = error.getLineNumber()
+        sax_column: int | None = error.getColumnNumber()
+        return DataSyntaxError(str(path), error.getMessage(), sax_line, None if sax_column is None else sax_column + 1)
     if isinstance(error, json.JSONDecodeError):
         return DataSyntaxError(str(path), error.msg, error.lineno, error.colno)
     located = _oxigraph_error(text, fmt)

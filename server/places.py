@@ -70,8 +70,8 @@ def enrich(curated: Graph) -> tuple[Graph, list[str]]:
         else:
             _add_place(out, curated, match.place, match.record)
     countries = cache.get_countries()
-    for country in sorted(set(curated.objects(None, CLIP.country))):
-        _add_country(out, URIRef(country), countries)
+    for country in sorted({URIRef(str(c)) for c in curated.objects(None, CLIP.country)}):
+        _add_country(out, country, countries)
     return out, unmatched
 
 
@@ -87,12 +87,12 @@ def match_places(curated: Graph, cities: dict[str, dict[str, Any]]) -> list[Plac
             by_name.setdefault(name, []).append(record)
     places = set(curated.subjects(RDF.type, CLIP.Place)) | set(curated.subjects(RDF.type, CLIP.City))
     matches = []
-    for place in sorted(places):
+    for place in sorted(places, key=str):
         label = str(curated.value(place, RDFS.label))
         code = _country_code(curated, place)
         candidates = [r for r in by_name.get(label, []) if r["countrycode"] == code]
         best = max(candidates, key=lambda r: r["population"], default=None)
-        matches.append(PlaceMatch(URIRef(place), label, best))
+        matches.append(PlaceMatch(URIRef(str(place)), label, best))
     return matches
 
 

@@ -86,7 +86,7 @@ def _inferences(world: owlready2.World, asserted: Graph) -> Graph:
     for s, p, o in reasoned.get_triples():
         triple = (_node(world, s), _node(world, p), _node(world, o, is_object=True))
         if triple[0] != URIRef(INFERENCES_ONTOLOGY.rstrip("/")):
-            inferred.add(triple)  # type: ignore[arg-type]
+            inferred.add(triple)
     for individual, cls in _type_closure(world, asserted):
         inferred.add((individual, RDF.type, cls))
     _complete_property_values(asserted, inferred)
@@ -103,7 +103,9 @@ def _type_closure(world: owlready2.World, asserted: Graph) -> Iterable[tuple[URI
     taken from the graph: every subject typed with something other than an OWL/RDFS term.
     """
     for subject in sorted(set(asserted.subjects(RDF.type, None)), key=str):
-        entity = world[str(subject)] if isinstance(subject, URIRef) else None
+        if not isinstance(subject, URIRef):
+            continue
+        entity = world[str(subject)]
         if not isinstance(entity, owlready2.Thing):
             continue
         for cls in list(entity.is_a):
@@ -111,7 +113,7 @@ def _type_closure(world: owlready2.World, asserted: Graph) -> Iterable[tuple[URI
                 continue
             for ancestor in cls.ancestors():
                 if ancestor is not owlready2.Thing and ancestor.iri:
-                    yield URIRef(subject), URIRef(ancestor.iri)
+                    yield subject, URIRef(ancestor.iri)
 
 
 def _complete_property_values(asserted: Graph, inferred: Graph) -> None:
@@ -125,12 +127,14 @@ def _complete_property_values(asserted: Graph, inferred: Graph) -> None:
     for p, q in asserted.subject_objects(OWL.inverseOf):
         inverses.setdefault(p, set()).add(q)
         inverses.setdefault(q, set()).add(p)
-    supers = {p: set(asserted.transitive_objects(p, RDFS.subPropertyOf)) - {p} for p in set(asserted.subjects(RDFS.subPropertyOf, None))}
+    supers: dict[Node, set[Node]] = {}
+    for p in set(asserted.subjects(RDFS.subPropertyOf, None)):
+        supers[p] = {q for q in asserted.transitive_objects(p, RDFS.subPropertyOf) if q is not None and q != p}
     changed = True
     while changed:
         before = len(inferred)
         for s, p, o in list(asserted) + list(inferred):
-            for q in supers.get(p, ()):
+            for q in supers.get(p, set()):
                 inferred.add((s, q, o))
             if not isinstance(o, Literal):
                 for q in inverses.get(p, ()):
@@ -171,7 +175,7 @@ def disjointness_clashes(ontology: Graph, data: Graph) -> list[str]:
     superclasses = _superclass_map(ontology)
     messages = []
     for a, b in ontology.subject_objects(OWL.disjointWith):
-        for individual in sorted(set(data.subjects(RDF.type, None))):
+        for individual in sorted(set(data.subjects(RDF.type, None)), key=str):
             types = {t for c in data.objects(individual, RDF.type) for t in superclasses.get(c, {c})}
             if a in types and b in types:
                 messages.append(
@@ -185,7 +189,7 @@ def disjointness_clashes(ontology: Graph, data: Graph) -> list[str]:
 def _superclass_map(ontology: Graph) -> dict[Node, set[Node]]:
     result: dict[Node, set[Node]] = {}
     for cls in set(ontology.subjects(RDF.type, OWL.Class)):
-        result[cls] = set(ontology.transitive_objects(cls, RDFS.subClassOf))
+        result[cls] = {c for c in ontology.transitive_objects(cls, RDFS.subClassOf) if c is not None}
     return result
 
 

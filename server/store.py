@@ -59,5 +59,12 @@ class Store:
         if fmt.oxigraph_results is None:
             raise ValueError(f"{fmt.name} is not a results format")
         if isinstance(results, (pyoxigraph.QuerySolutions, pyoxigraph.QueryBoolean)):
-            return results.serialize(format=fmt.oxigraph_results)  # type: ignore[no-any-return]
+            return _bytes(results.serialize(format=fmt.oxigraph_results))
         raise QuerySyntaxError("only SELECT and ASK queries can be answered in a results format")
+
+
+def _bytes(serialized: bytes | None) -> bytes:
+    """pyoxigraph's serialize returns bytes when given no output file."""
+    if serialized is None:
+        raise TypeError("expected serialized bytes")
+    return serialized
