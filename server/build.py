@@ -73,7 +73,7 @@ def build(settings: Settings, progress: Progress = silent) -> KnowledgeGraph:
 def _default_graph_triples(data: Dataset) -> Graph:
     """Triples of the files' default graphs; named graphs of quad files stay apart."""
     asserted = Graph()
-    for triple in data.default_context.triples((None, None, None)):
+    for triple in data.default_graph.triples((None, None, None)):
         asserted.add(triple)
     return asserted
 
@@ -131,7 +131,7 @@ def _assemble(base: str, ontology: Graph, asserted: Graph, inferred: Graph, data
         for triple in graph:
             target.add(tuple(rebase(term, base) for term in triple))  # type: ignore[arg-type]
     for named in data.graphs():
-        if isinstance(named.identifier, URIRef) and named.identifier != data.default_context.identifier:
+        if isinstance(named.identifier, URIRef) and named.identifier != data.default_graph.identifier:
             target = dataset.graph(URIRef(str(rebase(named.identifier, base))))
             for triple in named:
                 target.add(tuple(rebase(term, base) for term in triple))  # type: ignore[arg-type]

@@ -64,6 +64,8 @@ def run_reason(args: argparse.Namespace, settings: Settings, progress: Progress)
     result = reason(ontology, data, progress)
     summary = f"consistent; {len(result.inferred)} inferred triples in {result.seconds:.1f} s"
     if args.out:
+        for prefix, namespace in ontology.namespaces():
+            result.inferred.bind(prefix, namespace, replace=True)
         _write_turtle(result.inferred, args.out)
         summary += f"; written to {args.out}"
     return Outcome(0, summary)

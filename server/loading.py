@@ -81,13 +81,27 @@ def parse_into(target: Graph, path: Path) -> None:
         except Exception as error:  # rdflib's parsers raise many unrelated types
             raise _syntax_error(path, text, fmt, error) from None
     _check_literals(path, text, scratch)
-    if isinstance(target, Dataset) and isinstance(scratch, Dataset):
-        for s, p, o, context in scratch.quads((None, None, None, None)):
-            graph = target.graph(context) if context is not None else target.default_context
-            graph.add((s, p, o))
-    else:
-        for triple in scratch.triples((None, None, None)):
+    _merge(scratch, target)
+
+
+def _merge(source: Graph, target: Graph) -> None:
+    """Copy parsed triples and prefixes into the target; named graphs stay named in a Dataset."""
+    for prefix, namespace in source.namespaces():
+        if prefix and not prefix.startswith(("ns", "_")):
+            target.bind(prefix, namespace, override=False)
+    if not isinstance(target, Dataset):
+        for triple in source.triples((None, None, None)):
             target.add(triple)
+        return
+    if not isinstance(source, Dataset):
+        for triple in source.triples((None, None, None)):
+            target.default_graph.add(triple)
+        return
+    for graph in source.graphs():
+        named = graph.identifier != source.default_graph.identifier
+        destination = target.graph(graph.identifier) if named else target.default_graph
+        for triple in graph.triples((None, None, None)):
+            destination.add(triple)
 
 
 def parse_files(paths: Sequence[Path], progress: Progress = silent) -> Graph:

@@ -1,0 +1,50 @@
+"""Shared fixtures: the CLIP graph is built once per session, into a private cache."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from server import create_app
+from server.build import KnowledgeGraph, build
+from server.config import Settings
+
+DATA = Path(__file__).parent / "data"
+HAS_JAVA = shutil.which("java") is not None
+needs_java = pytest.mark.skipif(not HAS_JAVA, reason="HermiT needs a Java runtime (apt-get install default-jre-headless)")
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache private to the test session, so no run trusts an earlier one."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def settings(cache_dir: Path) -> Settings:
+    """Settings for the CLIP graph, reasoning only where Java is present."""
+    return Settings(cache_dir=cache_dir, reasoning=HAS_JAVA)
+
+
+@pytest.fixture(scope="session")
+def clip_kg(settings: Settings) -> KnowledgeGraph:
+    """The CLIP knowledge graph, validated and reasoned, built once."""
+    return build(settings)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, clip_kg: KnowledgeGraph) -> Flask:
+    """The application serving the CLIP graph."""
+    return create_app(settings, clip_kg)
+
+
+@pytest.fixture
+def client(app: Flask) -> Iterator[FlaskClient]:
+    """A test client of the application."""
+    with app.test_client() as test_client:
+        yield test_client
