@@ -16,7 +16,9 @@ from server.config import Settings
 
 DATA = Path(__file__).parent / "data"
 HAS_JAVA = shutil.which("java") is not None
-needs_java = pytest.mark.skipif(not HAS_JAVA, reason="HermiT needs a Java runtime (apt-get install default-jre-headless)")
+needs_java = pytest.mark.skipif(
+    not HAS_JAVA, reason="HermiT needs a Java runtime (apt-get install default-jre-headless)"
+)
 
 
 @pytest.fixture(scope="session")

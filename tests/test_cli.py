@@ -89,7 +89,9 @@ def test_unknown_format_is_a_usage_error() -> None:
 
 def test_dump_of_unparsable_data_writes_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
-    code, _, err = run(capsys, "dump", "--format", "ttl", "--out", str(out_dir), "--data", str(DATA / "cli" / "broken.ttl"))
+    code, _, err = run(
+        capsys, "dump", "--format", "ttl", "--out", str(out_dir), "--data", str(DATA / "cli" / "broken.ttl")
+    )
     assert code == 2
     assert "broken.ttl, line 5" in err
     assert not out_dir.exists()

@@ -1,0 +1,57 @@
+"""The build: named graphs, other bases, other data, refusal of bad data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from server.build import KnowledgeGraph, build
+from server.config import Settings
+from server.errors import NotConforming
+
+from .conftest import DATA
+
+
+def test_dataset_has_ontology_asserted_and_inferred_graphs(clip_kg: KnowledgeGraph) -> None:
+    names = clip_kg.graph_names()
+    assert "https://w3id.org/clip-network/graph/ontology" in names
+    assert "https://w3id.org/clip-network/graph/asserted" in names
+    assert len(clip_kg.graph("ontology")) > 500
+    assert len(clip_kg.graph("asserted")) > 5000
+
+
+def test_another_base_rewrites_every_clip_iri(tmp_path: Path) -> None:
+    kg = build(Settings(base_uri="http://127.0.0.1:8123/", cache_dir=tmp_path, reasoning=False))
+    iris = {str(t) for quad in kg.dataset.quads((None, None, None, None)) for t in quad[:3] if isinstance(t, URIRef)}
+    assert not [i for i in iris if i.startswith("https://w3id.org/clip-network/")]
+    assert "http://127.0.0.1:8123/id/city/vienna" in iris
+    assert "http://127.0.0.1:8123/graph/asserted" in kg.graph_names()
+
+
+def test_any_rdf_file_builds_without_ontology_or_shapes(tmp_path: Path) -> None:
+    kg = build(Settings(data_files=(DATA / "cli" / "other.ttl",), cache_dir=tmp_path))
+    assert len(kg.graph("asserted")) == 5
+    assert len(kg.graph("ontology")) == 0
+    assert kg.validation is None
+
+
+def test_data_breaking_the_shapes_is_refused_with_the_report(tmp_path: Path) -> None:
+    with pytest.raises(NotConforming, match="a participation is in exactly one clip:ResearchModule"):
+        build(
+            Settings(
+                data_files=(DATA / "cli" / "missing-required.ttl",),
+                shapes_files=tuple(sorted(Path("shapes").resolve().glob("*.ttl"))),
+                ontology_files=(Path("ontology/clip.ttl").resolve(),),
+                cache_dir=tmp_path,
+                reasoning=False,
+            )
+        )
+
+
+def test_settings_refuse_a_base_without_trailing_slash() -> None:
+    from server.errors import BadInput
+
+    with pytest.raises(BadInput, match="must end with"):
+        Settings(base_uri="http://example.org/clip")

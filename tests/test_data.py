@@ -1,0 +1,117 @@
+"""Data-quality gates on the CLIP graph: sources, order of authors, completeness."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS
+
+from server.build import KnowledgeGraph
+from server.commands import curated_files
+from server.config import PROJECT_ROOT
+from server.loading import parse_files
+from server.namespaces import CANONICAL_BASE, CLIP
+from server.places import enrich
+from server.report import REPORT_FILE, data_report
+
+ID = CANONICAL_BASE + "id/"
+
+
+@pytest.fixture(scope="module")
+def asserted(clip_kg: KnowledgeGraph) -> Graph:
+    return clip_kg.graph("asserted")
+
+
+def instances(graph: Graph, cls: URIRef) -> list[URIRef]:
+    return sorted(s for s in graph.subjects(RDF.type, cls) if isinstance(s, URIRef))
+
+
+def test_at_least_31_member_cities(asserted: Graph) -> None:
+    assert len(instances(asserted, CLIP.City)) >= 31
+
+
+def test_four_modules_with_stated_city_counts(asserted: Graph) -> None:
+    modules = instances(asserted, CLIP.ResearchModule)
+    assert len(modules) == 4
+    for module in modules:
+        claims = list(asserted.subjects(CLIP.claimAbout, module))
+        assert any((c, CLIP.statedCityCount, None) in asserted for c in claims), module
+
+
+def test_every_typed_resource_cites_a_source(asserted: Graph) -> None:
+    subjects = {s for s in asserted.subjects(RDF.type, None) if isinstance(s, URIRef)}
+    assert sorted(str(s) for s in subjects if (s, DCTERMS.source, None) not in asserted) == []
+
+
+def test_every_cited_source_is_a_source_resource(asserted: Graph) -> None:
+    cited = set(asserted.objects(None, DCTERMS.source))
+    assert sorted(str(s) for s in cited if (s, RDF.type, CLIP.Source) not in asserted) == []
+
+
+def test_every_participation_has_a_source(asserted: Graph) -> None:
+    participations = instances(asserted, CLIP.Participation)
+    assert len(participations) >= 28
+    assert all((p, DCTERMS.source, None) in asserted for p in participations)
+
+
+def test_every_reference_to_our_namespace_is_described(asserted: Graph) -> None:
+    """No dangling links: every id/ IRI used as an object is a subject somewhere."""
+    subjects = set(asserted.subjects())
+    dangling = {o for o in asserted.objects() if isinstance(o, URIRef) and str(o).startswith(ID) and o not in subjects}
+    assert sorted(map(str, dangling)) == []
+
+
+def test_publications_keep_their_authors_in_order(asserted: Graph) -> None:
+    for publication in instances(asserted, CLIP.Publication):
+        positions = sorted(
+            int(asserted.value(a, CLIP.position)) for a in asserted.objects(publication, CLIP.authorship)
+        )  # type: ignore[arg-type]
+        assert positions == list(range(1, len(positions) + 1)), publication
+
+
+def test_module_3_overview_authors_in_the_repository_order(asserted: Graph) -> None:
+    publication = URIRef(ID + "publication/intercultural-policies-in-european-cities")
+    by_position = {
+        int(asserted.value(a, CLIP.position)): str(asserted.value(a, CLIP.nameAsCited))  # type: ignore[arg-type]
+        for a in asserted.objects(publication, CLIP.authorship)
+    }
+    names = [by_position[i].split(",")[0] for i in sorted(by_position)]
+    assert names[:3] == ["Lüken-Klaßen", "Heckmann", "Crawley"]
+    assert names[-1] == "Matusz"
+    assert len(names) == 18
+
+
+def test_project_description_only_facts_are_marked_and_cite_s0(asserted: Graph) -> None:
+    s0 = URIRef(ID + "source/s0")
+    marked = set(asserted.subjects(CLIP.evidenceLevel, CLIP.ProjectDescriptionOnly))
+    assert marked
+    assert all((m, DCTERMS.source, s0) in asserted for m in marked)
+
+
+def test_invalid_isbn_of_s0_is_kept_only_as_stated(asserted: Graph) -> None:
+    report = URIRef(ID + "publication/housing-state-of-the-art-report")
+    assert asserted.value(report, CLIP.statedIsbn) == Literal("3-7001-6042-7")
+    assert (report, URIRef("http://purl.org/ontology/bibo/isbn10"), None) not in asserted
+
+
+def test_every_city_has_an_english_label_and_a_country(asserted: Graph) -> None:
+    for city in instances(asserted, CLIP.City):
+        labels = list(asserted.objects(city, RDFS.label))
+        assert any(isinstance(label, Literal) and label.language == "en" for label in labels), city
+        assert asserted.value(city, CLIP.country) is not None, city
+
+
+def test_generated_geography_matches_the_packaged_data() -> None:
+    """graph/geo.ttl is what `clip-kg enrich` makes from the pinned packages."""
+    from rdflib.compare import isomorphic
+
+    generated, _ = enrich(parse_files(curated_files()))
+    committed = Graph().parse(PROJECT_ROOT / "graph" / "geo.ttl")
+    assert isomorphic(generated, committed), "graph/geo.ttl is stale: run `clip-kg enrich`"
+
+
+def test_data_report_is_current(clip_kg: KnowledgeGraph) -> None:
+    if not len(clip_kg.graph("inferred")):
+        pytest.skip("the report counts inferred triples, which need Java")
+    committed = (PROJECT_ROOT / REPORT_FILE).read_text(encoding="utf-8")
+    assert data_report(clip_kg) == committed, "docs/data-report.md is stale: run `clip-kg report`"
