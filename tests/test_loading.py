@@ -9,14 +9,22 @@ import pytest
 from server.errors import BadInput, DataSyntaxError
 from server.loading import parse_files
 
+RDF_XML_MISMATCH = (
+    '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n<a></b>\n</rdf:RDF>\n'
+)
 CASES = [
-    ("bad.ttl", "@prefix ex: <http://ex/> .\nex:a ex:b ex:c .\nex:d ex:e \"open .\n", 3, "newline found in string literal"),
+    (
+        "bad.ttl",
+        '@prefix ex: <http://ex/> .\nex:a ex:b ex:c .\nex:d ex:e "open .\n',
+        3,
+        "newline found in string literal",
+    ),
     ("bad.nt", "<http://a> <http://b> <http://c> .\n<http://a> <http://b> broken .\n", 2, "object of a triple"),
     ("bad.nq", "<http://a> <http://b> <http://c> <http://g> .\n<http://a> <http://b> .\n", 2, ""),
     ("bad.trig", "@prefix ex: <http://ex/> .\nex:g {\n  ex:a ex:b .\n}\n", 3, ""),
-    ("bad.rdf", '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n<a></b>\n</rdf:RDF>\n', 3, "mismatched tag"),
+    ("bad.rdf", RDF_XML_MISMATCH, 3, "mismatched tag"),
     ("bad.jsonld", '{\n  "@id": "http://x",\n  "http://y": [1,\n}\n', 4, ""),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("name", "text", "line", "reason"), CASES, ids=[c[0] for c in CASES])
