@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup serve test lint typecheck pytest validate reason dumps report clean
+.PHONY: setup serve test lint typecheck pytest validate reason dumps report bench clean
 
 setup: $(STAMP)
 
@@ -38,6 +38,9 @@ reason: setup
 
 dumps: setup
 	for f in ttl nt nq trig jsonld rdf; do $(BIN)/clip-kg dump --format $$f --out dumps || exit 1; done
+
+bench: setup
+	$(BIN)/clip-kg benchmark
 
 report: setup
 	$(BIN)/clip-kg report

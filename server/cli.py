@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     verbs.add_parser("enrich", help="regenerate graph/geo.ttl from the packaged GeoNames and ISO data")
     verbs.add_parser("report", help="regenerate docs/data-report.md: what the graph holds and lacks")
+    benchmark = verbs.add_parser("benchmark", help="time the build steps and compare query engines")
+    benchmark.add_argument("--repeat", type=int, default=20, help="runs per query (default 20)")
     return parser
 
 

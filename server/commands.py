@@ -39,6 +39,7 @@ def run(args: argparse.Namespace, settings: Settings, progress: Progress) -> Out
         "query": run_query,
         "enrich": run_enrich,
         "report": run_report,
+        "benchmark": run_benchmark,
     }
     return verbs[args.verb](args, settings, progress)
 
@@ -112,9 +113,18 @@ def run_report(args: argparse.Namespace, settings: Settings, progress: Progress)
     from .report import REPORT_FILE, data_report
 
     kg = build(settings.with_overrides(data_files=None), progress)
-    text = data_report(kg)
-    (PROJECT_ROOT / REPORT_FILE).write_text(text, encoding="utf-8")
+    target = PROJECT_ROOT / REPORT_FILE
+    partial = target.with_suffix(".partial")
+    partial.write_text(data_report(kg), encoding="utf-8")
+    partial.replace(target)
     return Outcome(0, f"written to {REPORT_FILE}")
+
+
+def run_benchmark(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
+    """Time the build steps and the query engines on the CLIP graph."""
+    from .benchmark import run
+
+    return Outcome(0, run(args.repeat))
 
 
 def curated_files() -> tuple[Path, ...]:

@@ -176,3 +176,11 @@ def test_reason_finds_individual_behind_a_functional_property_clash(capsys: pyte
     assert "these individuals are in conflict" in err
     assert "https://w3id.org/clip-network/id/module/housing" in err
     assert "clip:moduleNumber" in err
+
+
+def test_benchmark_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "benchmark", "--repeat", "1")
+    assert code == 0
+    assert "SHACL validation (pySHACL)" in out
+    assert "two-pattern join" in out
+    assert "Peak resident memory" in out
