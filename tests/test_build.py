@@ -55,3 +55,19 @@ def test_settings_refuse_a_base_without_trailing_slash() -> None:
 
     with pytest.raises(BadInput, match="must end with"):
         Settings(base_uri="http://example.org/clip")
+
+
+def test_named_graphs_of_quad_files_stay_named(tmp_path: Path) -> None:
+    kg = build(Settings(data_files=(DATA / "cli" / "other.trig",), cache_dir=tmp_path))
+    assert len(kg.graph("asserted")) == 1
+    assert "http://example.org/provenance" in kg.graph_names()
+    named = kg.dataset.graph(URIRef("http://example.org/provenance"))
+    assert len(named) == 1
+
+
+def test_app_serves_other_data_over_sparql(tmp_path: Path) -> None:
+    from server import create_app
+
+    app = create_app(Settings(data_files=(DATA / "cli" / "other.ttl",), cache_dir=tmp_path))
+    response = app.test_client().get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})
+    assert response.json["results"]["bindings"][0]["n"]["value"] == "5"  # type: ignore[index]
