@@ -6,7 +6,7 @@ dataset (as N-Quads) and only queried afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pyoxigraph
 from rdflib import Dataset
@@ -35,13 +35,22 @@ class Store:
             sizes[key] = sizes.get(key, 0) + 1
         return sizes
 
-    def select(self, query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> object:
+    def select(
+        self,
+        query: str,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        substitutions: Mapping[pyoxigraph.Variable, object] | None = None,
+    ) -> object:
         """Run a query; the default graph is the union of all graphs unless graphs are named.
+
+        ``substitutions`` binds variables to terms before evaluation (SPARQL SEP-0007), which
+        is how named-query parameters reach the query without touching its text.
 
         Raises:
             QuerySyntaxError: the query does not parse.
         """
-        options: dict[str, object] = {}
+        options: dict[str, object] = {"substitutions": dict(substitutions)} if substitutions else {}
         if default_graphs:
             options["default_graph"] = [pyoxigraph.NamedNode(g) for g in default_graphs]
         else:

@@ -50,3 +50,18 @@ def client(app: Flask) -> Iterator[FlaskClient]:
     """A test client of the application."""
     with app.test_client() as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def live_url(app: Flask) -> Iterator[str]:
+    """The application on a free port of 127.0.0.1, in a thread, for real clients."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset
 from SPARQLWrapper import CSV, JSON, SPARQLWrapper
-from werkzeug.serving import make_server
 
 CITY_COUNT = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a <https://w3id.org/clip-network/def/City> }"
 
@@ -96,17 +92,6 @@ def test_trig_dump_keeps_named_graphs(client: FlaskClient) -> None:
 
 def test_unknown_dump_is_404(client: FlaskClient) -> None:
     assert client.get("/dumps/clip-kg.docx").status_code == 404
-
-
-@pytest.fixture(scope="module")
-def live_url(app: Flask) -> Iterator[str]:
-    """The application on a free port of 127.0.0.1, in a thread, for real clients."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.mark.live
