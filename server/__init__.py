@@ -15,11 +15,13 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["KG_SETTINGS"] = settings
-    app.extensions["kg"] = AppState.load(kg if kg is not None else build(settings))
-    from . import downloads, pages, sparql
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.extensions["kg"] = AppState.load(kg if kg is not None else build(settings), settings)
+    from . import api, downloads, pages, sparql
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(api.blueprint)
     app.register_blueprint(downloads.blueprint)
     register_error_handlers(app)
     return app

@@ -34,12 +34,26 @@ class Settings:
     shapes_files: tuple[Path, ...] = ()
     cache_dir: Path = field(default_factory=_default_cache_dir)
     reasoning: bool = True
+    query_timeout: float = 10.0
+    max_results: int = 100_000
+    max_request_bytes: int = 1_000_000
+    query_processes: int = 0
+
+    @property
+    def query_pool_size(self) -> int:
+        """Query processes per serving process: one per thread unless set."""
+        return self.query_processes or max(self.threads, 1)
 
     def __post_init__(self) -> None:
         if not self.base_uri.endswith(("/", "#")):
             raise BadInput(f"base URI must end with '/' or '#': {self.base_uri!r}")
         if not self.base_uri.startswith(("http://", "https://")):
             raise BadInput(f"base URI must be an http(s) URL: {self.base_uri!r}")
+        for name in ("port", "workers", "threads", "max_results", "max_request_bytes"):
+            if getattr(self, name) < 1:
+                raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.query_timeout <= 0 or self.query_processes < 0:
+            raise BadInput("query_timeout must be positive and query_processes not negative")
 
     @property
     def is_clip(self) -> bool:
@@ -67,6 +81,8 @@ def _convert(name: str, raw: str) -> Any:
     try:
         if kind is int:
             return int(raw)
+        if kind is float:
+            return float(raw)
         if kind is bool:
             return raw.strip().lower() in ("1", "true", "yes", "on")
         if kind is Path:
@@ -89,6 +105,10 @@ SETTING_TYPES: dict[str, type] = {
     "shapes_files": tuple,
     "cache_dir": Path,
     "reasoning": bool,
+    "query_timeout": float,
+    "max_results": int,
+    "max_request_bytes": int,
+    "query_processes": int,
 }
 
 SETTINGS: tuple[tuple[str, str], ...] = (
@@ -105,6 +125,10 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ("shapes_files", "SHACL shapes files to validate with (default: shapes/ for the CLIP graph, none otherwise)."),
     ("cache_dir", "Where inferred triples are cached between runs, keyed by the SHA-256 of the inputs."),
     ("reasoning", "Run the OWL reasoner (needs Java) and publish the inferred graph."),
+    ("query_timeout", "Seconds a SPARQL query may run before it is stopped and answered with 503."),
+    ("max_results", "Most rows (or triples) a query may return; a larger result is refused with 422, never cut."),
+    ("max_request_bytes", "Largest request body or query string accepted; larger requests get 413 or 414."),
+    ("query_processes", "Killable query processes per server process (0: one per thread)."),
 )
 """(name, help) for every field; a test checks that the README lists each one."""
 

@@ -71,3 +71,31 @@ class NotAcceptable(KgError):
 
     status = 406
     exit_code = 2
+
+
+class Forbidden(KgError):
+    """A request this read-only endpoint refuses by policy (update, SERVICE)."""
+
+    status = 403
+    exit_code = 2
+
+
+class UnsupportedMediaType(KgError):
+    """A POST body of a media type the protocol does not define for queries."""
+
+    status = 415
+    exit_code = 2
+
+
+class PayloadTooLarge(KgError):
+    """A request body over the configured limit."""
+
+    status = 413
+    exit_code = 2
+
+
+class UriTooLong(KgError):
+    """A query string over the configured limit."""
+
+    status = 414
+    exit_code = 2

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pyoxigraph
 
-from .errors import BadInput
+from .errors import NotAcceptable
 
 
 @dataclass(frozen=True)
@@ -45,19 +45,23 @@ FORMATS: tuple[Format, ...] = (
 
 RDF_FORMATS = tuple(f for f in FORMATS if f.kind in ("graph", "dataset"))
 RESULTS_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
+GRAPH_RESULT_FORMATS = tuple(f for f in FORMATS if f.name in ("ttl", "nt", "rdf", "jsonld"))
+"""What a CONSTRUCT or DESCRIBE result can be written as (Turtle first: the default)."""
 
 
 def by_name(name: str, among: tuple[Format, ...] = FORMATS) -> Format:
-    """Look a format up by its short name.
+    """Look a format up by its short name, or by its media type.
 
     >>> by_name("ttl").media_type
     'text/turtle'
+    >>> by_name("text/csv").name
+    'csv'
     """
     for fmt in among:
-        if fmt.name == name:
+        if fmt.name == name or fmt.media_type == name.split(";", 1)[0].strip().lower():
             return fmt
     known = ", ".join(f.name for f in among)
-    raise BadInput(f"unknown format {name!r} (known: {known})")
+    raise NotAcceptable(f"the format {name!r} is not available here (available: {known})")
 
 
 def by_media_type(media_type: str, among: tuple[Format, ...] = FORMATS) -> Format | None:

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from .build import KnowledgeGraph
+from .config import Settings
 from .dumps import serialize
+from .executor import QueryExecutor
 from .formats import RDF_FORMATS, Format
+from .queries import NamedQuery, catalogue
 from .store import Store
 
 
@@ -18,12 +21,21 @@ class AppState:
 
     kg: KnowledgeGraph
     store: Store
+    executor: QueryExecutor
+    queries: dict[str, NamedQuery]
     dumps: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, kg: KnowledgeGraph) -> AppState:
-        """Fill the store and serialize every dump once; the data is read-only afterwards."""
-        state = cls(kg=kg, store=Store(kg.dataset))
+    def load(cls, kg: KnowledgeGraph, settings: Settings) -> AppState:
+        """Fill the store, prepare the named queries and serialize every dump, once.
+
+        The data is read-only afterwards. Named queries belong to the CLIP graph and are
+        only offered when it is the data being served.
+        """
+        store = Store(kg.dataset)
+        executor = QueryExecutor(store, processes=settings.query_pool_size, timeout=settings.query_timeout)
+        queries = catalogue(base=settings.base_uri) if settings.is_clip else {}
+        state = cls(kg=kg, store=store, executor=executor, queries=queries)
         for fmt in RDF_FORMATS:
             state.dumps[fmt.name] = serialize(kg.dataset, fmt)
         return state
