@@ -9,14 +9,14 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from .config import Settings
 from .errors import NotAcceptable, NotFound
 from .executor import QueryJob
-from .formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, Format, by_name, negotiate
+from .formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, Format, negotiate
 from .queries import NamedQuery, Parameter
-from .sparql import HTML, answer_response, run_job
+from .sparql import HTML, answer_response, requested_format, run_job
 from .state import state
 
 blueprint = Blueprint("api", __name__)
 
-RESERVED = {"format"}
+RESERVED = {"format", "output", "results"}
 JSON = Format("json-api", "JSON", "application/json", "json", "api")
 SCHEMAS: dict[str, dict[str, Any]] = {
     "iri": {"type": "string", "format": "iri"},
@@ -57,24 +57,13 @@ def run_named_query(name: str) -> Response:
     job = QueryJob(
         query=named.text,
         substitutions=tuple((variable.value, term) for variable, term in substitutions.items()),
-        results_format=_format_for(RESULTS_FORMATS),
-        graph_format=_format_for(GRAPH_RESULT_FORMATS),
+        results_format=requested_format(RESULTS_FORMATS),
+        graph_format=requested_format(GRAPH_RESULT_FORMATS),
         max_results=settings.max_results,
     )
     response = answer_response(run_job(job))
     response.vary.add("Accept")
     return response
-
-
-def _format_for(offered: tuple[Format, ...]) -> str | None:
-    explicit = request.args.get("format")
-    if explicit:
-        try:
-            return by_name(explicit, offered).name
-        except NotAcceptable:
-            return None
-    chosen = negotiate(request.headers.get("Accept"), offered)
-    return chosen.name if chosen else None
 
 
 def _describe(query: NamedQuery) -> dict[str, Any]:

@@ -20,6 +20,7 @@ class Format:
     kind: str  # "dataset" (keeps named graphs), "graph" (triples only) or "results"
     rdflib_name: str | None = None
     oxigraph_results: pyoxigraph.QueryResultsFormat | None = None
+    aliases: tuple[str, ...] = ()
 
     @property
     def keeps_graphs(self) -> bool:
@@ -28,12 +29,12 @@ class Format:
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("ttl", "Turtle", "text/turtle", "ttl", "graph", "turtle"),
-    Format("nt", "N-Triples", "application/n-triples", "nt", "graph", "nt"),
+    Format("ttl", "Turtle", "text/turtle", "ttl", "graph", "turtle", aliases=("turtle", "n3")),
+    Format("nt", "N-Triples", "application/n-triples", "nt", "graph", "nt", aliases=("ntriples", "n-triples")),
     Format("nq", "N-Quads", "application/n-quads", "nq", "dataset", "nquads"),
     Format("trig", "TriG", "application/trig", "trig", "dataset", "trig"),
-    Format("jsonld", "JSON-LD", "application/ld+json", "jsonld", "dataset", "json-ld"),
-    Format("rdf", "RDF/XML", "application/rdf+xml", "rdf", "graph", "xml"),
+    Format("jsonld", "JSON-LD", "application/ld+json", "jsonld", "dataset", "json-ld", aliases=("json-ld",)),
+    Format("rdf", "RDF/XML", "application/rdf+xml", "rdf", "graph", "xml", aliases=("rdf+xml", "rdfxml", "xml")),
     Format("json", "SPARQL results JSON", "application/sparql-results+json", "srj", "results",
            oxigraph_results=pyoxigraph.QueryResultsFormat.JSON),
     Format("xml", "SPARQL results XML", "application/sparql-results+xml", "srx", "results",
@@ -57,11 +58,34 @@ def by_name(name: str, among: tuple[Format, ...] = FORMATS) -> Format:
     >>> by_name("text/csv").name
     'csv'
     """
+    wanted = name.split(";", 1)[0].strip().lower()
     for fmt in among:
-        if fmt.name == name or fmt.media_type == name.split(";", 1)[0].strip().lower():
+        if fmt.name == wanted or fmt.media_type == wanted:
+            return fmt
+    for fmt in among:  # SPARQLWrapper and others send names like "turtle" or "rdf+xml"
+        if wanted in fmt.aliases:
             return fmt
     known = ", ".join(f.name for f in among)
     raise NotAcceptable(f"the format {name!r} is not available here (available: {known})")
+
+
+def from_parameters(values: list[str], among: tuple[Format, ...]) -> Format | None:
+    """The first of several ``format``/``output`` parameter values that names a format here.
+
+    SPARQLWrapper sends each of ``format``, ``output`` and ``results``, sometimes twice
+    (a name and a media type), so all are tried in order.
+
+    >>> from_parameters(["tsv", "text/tab-separated-values"], RESULTS_FORMATS).name
+    'tsv'
+    >>> from_parameters(["xml"], GRAPH_RESULT_FORMATS).name
+    'rdf'
+    """
+    for value in values:
+        try:
+            return by_name(value, among)
+        except NotAcceptable:
+            continue
+    return None
 
 
 def by_media_type(media_type: str, among: tuple[Format, ...] = FORMATS) -> Format | None:

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from .config import Settings
 from .errors import BadInput, Forbidden, NotAcceptable, PayloadTooLarge, UnsupportedMediaType, UriTooLong
 from .executor import QueryAnswer, QueryJob, graph_iris
-from .formats import GRAPH_RESULT_FORMATS, RDF_FORMATS, RESULTS_FORMATS, Format, by_name, negotiate
+from .formats import GRAPH_RESULT_FORMATS, RDF_FORMATS, RESULTS_FORMATS, Format, by_name, from_parameters, negotiate
 from .query_policy import check_query, explain_syntax_error
 from .service_description import service_description
 from .state import state
@@ -133,8 +133,8 @@ def _answer(parsed: ProtocolRequest) -> Response:
         query=query,
         default_graphs=parsed.default_graphs,
         named_graphs=parsed.named_graphs,
-        results_format=_format_for(RESULTS_FORMATS),
-        graph_format=_format_for(GRAPH_RESULT_FORMATS),
+        results_format=requested_format(RESULTS_FORMATS),
+        graph_format=requested_format(GRAPH_RESULT_FORMATS),
         max_results=settings.max_results,
     )
     return answer_response(run_job(job))
@@ -154,20 +154,23 @@ def answer_response(answer: QueryAnswer) -> Response:
     return Response(answer.body, mimetype=answer.format.media_type)
 
 
-def _format_for(offered: tuple[Format, ...]) -> str | None:
-    """The format name the client wants among ``offered`` (format= beats Accept)."""
-    explicit = request.values.get("format")
+def requested_format(offered: tuple[Format, ...]) -> str | None:
+    """The format name the client wants among ``offered`` (a format parameter beats Accept)."""
+    explicit = format_parameters()
     if explicit:
-        try:
-            return by_name(explicit, offered).name
-        except NotAcceptable:
-            return None
-    chosen = negotiate(request.headers.get("Accept"), offered)
-    return chosen.name if chosen else None
+        chosen = from_parameters(explicit, offered)
+        return chosen.name if chosen else None
+    negotiated = negotiate(request.headers.get("Accept"), offered)
+    return negotiated.name if negotiated else None
+
+
+def format_parameters() -> list[str]:
+    """Values of the parameters that name a response format (format, output, results)."""
+    return [v for key in ("format", "output", "results") for v in request.values.getlist(key) if v]
 
 
 def _prefers_html() -> bool:
-    if request.values.get("format"):
+    if format_parameters():
         return False
     offered = (*RESULTS_FORMATS, HTML)
     return negotiate(request.headers.get("Accept"), offered) is HTML
