@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     query = verbs.add_parser("query", help="run a SPARQL query here or against any endpoint")
     query.add_argument("query", help="query text, a .rq file, or the name of a query in queries/")
     query.add_argument("--endpoint", help="URL of a SPARQL endpoint (default: the embedded graph)")
+    query.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter of a named query (repeatable)"
+    )
     query.add_argument("--format", default="csv", choices=[f.name for f in RESULTS_FORMATS + RDF_FORMATS])
     _add_data_options(query)
 

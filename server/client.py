@@ -23,13 +23,32 @@ OXIGRAPH_GRAPH_FORMATS = {
 }
 
 
-def run_query(query_or_name: str, endpoint: str | None, fmt: Format, settings: Settings, progress: Progress) -> bytes:
-    """Run a query and return the serialized results."""
-    text = resolve(query_or_name)
+def run_query(
+    query_or_name: str,
+    parameters: dict[str, str],
+    endpoint: str | None,
+    fmt: Format,
+    settings: Settings,
+    progress: Progress,
+) -> bytes:
+    """Run a query and return the serialized results.
+
+    Parameters of a named query are bound as RDF terms on the embedded graph; a remote
+    endpoint gets the query text as it is, so parameters are refused there.
+    """
+    text, named = resolve(query_or_name)
+    if parameters and named is None:
+        raise BadInput("--param is for named queries of queries/, not for query text")
+    substitutions = named.substitutions(parameters) if named is not None else {}
     if endpoint:
+        if substitutions:
+            raise BadInput(
+                "parameters are bound as RDF terms, which a remote endpoint cannot receive with the query: "
+                f"on a clip-kg server use its API, {endpoint.rsplit('/sparql', 1)[0]}/queries/{query_or_name}"
+            )
         return _remote(text, endpoint, fmt)
     store = Store(build(settings, progress).dataset)
-    results = store.select(text)
+    results = store.select(text, substitutions=substitutions)
     if isinstance(results, pyoxigraph.QueryTriples):
         if fmt.name not in OXIGRAPH_GRAPH_FORMATS:
             raise BadInput(f"a CONSTRUCT or DESCRIBE query gives a graph: choose ttl, nt or rdf, not {fmt.name}")

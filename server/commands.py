@@ -93,7 +93,13 @@ def run_query(args: argparse.Namespace, settings: Settings, progress: Progress) 
     """Run a query on the embedded graph or, with --endpoint, on any SPARQL endpoint."""
     from .client import run_query as run
 
-    return Outcome(0, run(args.query, args.endpoint, by_name(args.format), settings, progress))
+    parameters = {}
+    for pair in args.param:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise BadInput(f"--param takes NAME=VALUE, not {pair!r}")
+        parameters[name] = value
+    return Outcome(0, run(args.query, parameters, args.endpoint, by_name(args.format), settings, progress))
 
 
 def run_enrich(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:

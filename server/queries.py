@@ -6,6 +6,10 @@ Header lines (grlc's ``#+`` convention)::
     #+ description: Every publication about the city, newest first.
     #+ param city: iri, required -- The city, e.g. https://w3id.org/clip-network/id/city/vienna
     #+ param module: integer = 3 -- The module number (1 to 4)
+    #+ example city: https://w3id.org/clip-network/id/city/vienna
+
+``example`` lines give a value for a parameter that the documentation, the OpenAPI
+document and the benchmark use; they are checked like request values.
 
 Parameter values from a request are validated into RDF terms and bound with Oxigraph's
 substitutions (SPARQL SEP-0007): request text never becomes query text.
@@ -90,6 +94,7 @@ class NamedQuery:
     description: str
     text: str
     parameters: tuple[Parameter, ...]
+    examples: tuple[tuple[str, str], ...] = ()
 
     def substitutions(self, values: Mapping[str, str]) -> dict[pyoxigraph.Variable, object]:
         """The variable bindings for the given request values, defaults applied.
@@ -122,12 +127,16 @@ def parse_query_file(path: Path, base: str = CANONICAL_BASE) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
     meta: dict[str, str] = {}
     parameters = []
+    examples = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.startswith("#+"):
             continue
         body = line[2:].strip()
         if body.startswith("param "):
             parameters.append(_parameter(path, number, body))
+        elif body.startswith("example "):
+            name, _, value = body[len("example ") :].partition(":")
+            examples.append((name.strip(), value.strip()))
         else:
             key, _, value = body.partition(":")
             meta[key.strip()] = value.strip()
@@ -138,7 +147,14 @@ def parse_query_file(path: Path, base: str = CANONICAL_BASE) -> NamedQuery:
     except Exception as error:  # pyparsing's ParseException and friends
         raise BadInput(f"{path}: the query does not parse: {error}") from None
     moved = text.replace(CANONICAL_BASE, base) if base != CANONICAL_BASE else text
-    return NamedQuery(path.stem, meta["title"], meta.get("description", ""), moved, tuple(parameters))
+    moved_examples = tuple((name, value.replace(CANONICAL_BASE, base)) for name, value in examples)
+    query = NamedQuery(path.stem, meta["title"], meta.get("description", ""), moved, tuple(parameters), moved_examples)
+    parameters_by_name = {p.name: p for p in query.parameters}
+    for name, value in query.examples:
+        if name not in parameters_by_name:
+            raise BadInput(f"{path}: an example is given for {name!r}, which is not a parameter")
+        parameters_by_name[name].bind(value)
+    return query
 
 
 def _parameter(path: Path, number: int, body: str) -> Parameter:
@@ -159,20 +175,21 @@ def catalogue(folder: Path = QUERIES_DIR, base: str = CANONICAL_BASE) -> dict[st
     return {q.name: q for q in (parse_query_file(p, base) for p in sorted(folder.glob("*.rq")))}
 
 
-def resolve(query_or_name: str, folder: Path = QUERIES_DIR) -> str:
-    """Query text from a name in queries/, a path to a .rq file, or the text itself."""
+def resolve(query_or_name: str, folder: Path = QUERIES_DIR) -> tuple[str, NamedQuery | None]:
+    """The query text, and the named query when a name was given.
+
+    ``query_or_name`` is the name of a query in queries/, a path to a ``.rq`` file, or
+    the text of a query.
+    """
     if query_or_name.endswith(".rq") and "{" not in query_or_name:
         path = Path(query_or_name)
         if not path.is_file():
             raise NotFound(f"no query file {path}")
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8"), None
     if re.fullmatch(r"[A-Za-z0-9_]+", query_or_name):
         queries = catalogue(folder)
         named = queries.get(query_or_name)
         if named is None:
             raise NotFound(f"no named query {query_or_name!r} (known: {', '.join(sorted(queries))})")
-        if any(p.required for p in named.parameters):
-            needed = ", ".join(p.name for p in named.parameters if p.required)
-            raise BadInput(f"query {query_or_name!r} needs parameters ({needed}): run it at /queries/{query_or_name}")
-        return named.text
-    return query_or_name
+        return named.text, named
+    return query_or_name, None
