@@ -15,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -143,8 +144,18 @@ def _bytes(serialized: bytes | None) -> bytes:
     return serialized
 
 
-def _child_loop(connection: Connection, store: Store) -> None:
-    """Answer jobs until the parent closes the pipe."""
+def _child_loop(connection: Connection, store: Store, inherited: list[Connection]) -> None:
+    """Answer jobs until the parent closes the pipe.
+
+    A forked child inherits the server's signal handlers (gunicorn's graceful-shutdown
+    handlers would make it ignore SIGTERM) and the parent's ends of its siblings' pipes
+    (which would keep a sibling from seeing the parent go): both are undone first.
+    """
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCHLD):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which closes the pipe
+    for other in inherited:
+        other.close()
     while True:
         try:
             job = connection.recv()
@@ -177,6 +188,8 @@ class QueryExecutor:
     _pid: int = field(default=-1, init=False)
     _idle: queue.Queue[_Child] = field(default_factory=queue.Queue, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _busy: set[Connection] = field(default_factory=set, init=False)
+    _lock_busy: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def run(self, job: QueryJob) -> QueryAnswer:
         """Run a job in a child; raise QueryTimeout (and replace the child) when it overruns."""
@@ -185,15 +198,20 @@ class QueryExecutor:
             child = self._idle.get(timeout=self.timeout)
         except queue.Empty:
             raise ServerBusy(f"every query process was busy for {self.timeout:g} s; retry later") from None
+        with self._lock_busy:
+            self._busy.add(child.connection)
         try:
             child.connection.send(job)
             if not child.connection.poll(self.timeout):
                 self._replace(child)
                 raise QueryTimeout(f"the query ran longer than the limit of {self.timeout:g} s and was stopped")
             answer = child.connection.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             self._replace(child)
             raise KgError("the query process failed; the query was not answered") from None
+        finally:
+            with self._lock_busy:
+                self._busy.discard(child.connection)
         self._idle.put(child)
         if isinstance(answer, _Failure):
             raise FAILURES.get(answer.kind, KgError)(answer.message)
@@ -205,16 +223,22 @@ class QueryExecutor:
                 return
             self._pid = os.getpid()  # a fork (gunicorn worker) starts its own pool
             self._idle = queue.Queue()
+            self._busy = set()
             for _ in range(self.processes):
                 self._idle.put(self._spawn())
 
     def _spawn(self) -> _Child:
         context = multiprocessing.get_context("fork")
         parent_end, child_end = context.Pipe()
-        process = context.Process(target=_child_loop, args=(child_end, self.store), daemon=True)
+        siblings = [child.connection for child in list(self._idle.queue)] + self._busy_connections()
+        process = context.Process(target=_child_loop, args=(child_end, self.store, siblings), daemon=True)
         process.start()
         child_end.close()
         return _Child(process, parent_end)
+
+    def _busy_connections(self) -> list[Connection]:
+        with self._lock_busy:
+            return list(self._busy)
 
     def _replace(self, child: _Child) -> None:
         child.process.kill()
