@@ -10,13 +10,12 @@ from .config import Settings
 from .errors import NotAcceptable, NotFound
 from .executor import QueryJob
 from .formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, Format, negotiate
-from .queries import NamedQuery, Parameter
+from .queries import RESERVED_NAMES, NamedQuery, Parameter
 from .sparql import HTML, answer_response, requested_format, run_job
 from .state import state
 
 blueprint = Blueprint("api", __name__)
 
-RESERVED = {"format", "output", "results"}
 JSON = Format("json-api", "JSON", "application/json", "json", "api")
 SCHEMAS: dict[str, dict[str, Any]] = {
     "iri": {"type": "string", "format": "iri"},
@@ -51,7 +50,7 @@ def run_named_query(name: str) -> Response:
     named = state().queries.get(name)
     if named is None:
         raise NotFound(f"no named query {name!r}; the list is at /queries")
-    values = {k: v for k, v in request.args.items() if k not in RESERVED}
+    values = {k: v for k, v in request.args.items() if k not in RESERVED_NAMES}
     substitutions = named.substitutions(values)
     settings: Settings = current_app.config["KG_SETTINGS"]
     job = QueryJob(

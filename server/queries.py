@@ -12,7 +12,11 @@ Header lines (grlc's ``#+`` convention)::
 document and the benchmark use; they are checked like request values.
 
 Parameter values from a request are validated into RDF terms and bound with Oxigraph's
-substitutions (SPARQL SEP-0007): request text never becomes query text.
+substitutions (SPARQL SEP-0007): request text never becomes query text. A substituted
+variable behaves like a variable bound by a join, not like text replacement: it must be
+projected by the SELECT, it restricts triple patterns, paths and BINDs, but BOUND() and
+FILTERs inside OPTIONAL do not see it. Every query is run with its example values when
+the server starts, so a query that breaks these rules stops the start, not a request.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ LEXICAL = {
     "year": re.compile(r"-?\d{4,}"),
     "language": re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*"),
 }
+RESERVED_NAMES = frozenset({"format", "output", "results"})
+"""URL parameters that choose the response format, so no query parameter may use them."""
 IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
 PARAM_LINE = re.compile(
     r"param\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*:\s*(?P<type>[a-z]+)"
@@ -164,6 +170,8 @@ def _parameter(path: Path, number: int, body: str) -> Parameter:
     kind = match["type"]
     if kind not in PARAMETER_TYPES:
         raise BadInput(f"{path}, line {number}: unknown parameter type {kind!r} (known: {', '.join(PARAMETER_TYPES)})")
+    if match["name"] in RESERVED_NAMES:
+        raise BadInput(f"{path}, line {number}: {match['name']!r} is reserved for the response format")
     parameter = Parameter(match["name"], kind, bool(match["required"]), match["default"], match["description"] or "")
     if parameter.default is not None:
         parameter.bind(parameter.default)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -9,6 +10,7 @@ from flask import current_app
 from .build import KnowledgeGraph
 from .config import Settings
 from .dumps import serialize
+from .errors import BadInput, KgError
 from .executor import QueryExecutor
 from .formats import RDF_FORMATS, Format
 from .queries import NamedQuery, catalogue
@@ -35,6 +37,7 @@ class AppState:
         store = Store(kg.dataset)
         executor = QueryExecutor(store, processes=settings.query_pool_size, timeout=settings.query_timeout)
         queries = catalogue(base=settings.base_uri) if settings.is_clip else {}
+        check_named_queries(store, queries)
         state = cls(kg=kg, store=store, executor=executor, queries=queries)
         for fmt in RDF_FORMATS:
             state.dumps[fmt.name] = serialize(kg.dataset, fmt)
@@ -43,6 +46,22 @@ class AppState:
     def dump(self, fmt: Format) -> bytes:
         """The serialized dataset in one RDF format."""
         return self.dumps[fmt.name]
+
+
+def check_named_queries(store: Store, queries: dict[str, NamedQuery]) -> None:
+    """Run every named query once with its example values; a failure stops the start.
+
+    Raises:
+        BadInput: naming the query file and the engine's complaint.
+    """
+    for name, query in queries.items():
+        try:
+            results = store.select(query.text, substitutions=query.substitutions(dict(query.examples)))
+            if isinstance(results, Iterable):
+                for _ in results:
+                    pass
+        except (KgError, RuntimeError, ValueError, OSError) as error:
+            raise BadInput(f"queries/{name}.rq does not run with its example values: {error}") from None
 
 
 def state() -> AppState:

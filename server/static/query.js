@@ -63,7 +63,9 @@
   function init() {
     const page = document.getElementById("query-page");
     if (!page) return;
-    const endpoint = page.dataset.endpoint;
+    // The endpoint's path on the page's own origin: the server's idea of its absolute URL can be
+    // wrong behind a proxy (http for https, an internal host name), the page's address is not.
+    const endpoint = window.location.origin + new URL(page.dataset.endpoint, window.location.href).pathname;
     const base = page.dataset.base || "";
     const origin = window.location.origin;
     const formatsBlock = document.getElementById("download-formats");
@@ -337,14 +339,26 @@
       return iri.startsWith(origin + "/") || (base !== "" && iri.startsWith(base));
     }
 
+    // The label of an IRI, with line-break opportunities after its path separators.
+    function breakable(label) {
+      const fragment = document.createDocumentFragment();
+      label.split(/(?<=[^/:][/#])(?=.)/).forEach((part, index) => {
+        if (index > 0) fragment.append(document.createElement("wbr"));
+        fragment.append(part);
+      });
+      return fragment;
+    }
+
     function renderIri(iri, prefixes) {
       const label = compact(iri, prefixes);
       if (!/^(https?:\/\/|mailto:)/i.test(iri)) {
-        const span = el("span", "iri", label);
+        const span = el("span", "iri");
+        span.append(breakable(label));
         span.title = iri;
         return span;
       }
-      const link = el("a", "iri", label);
+      const link = el("a", "iri");
+      link.append(breakable(label));
       link.href = iri;
       link.title = iri;
       if (!isLocal(iri)) {
