@@ -1,0 +1,97 @@
+"""Named queries as API operations, and the OpenAPI document that describes them."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask.testing import FlaskClient
+
+VIENNA = "https://w3id.org/clip-network/id/city/vienna"
+
+
+def test_catalogue_lists_every_named_query_as_json(client: FlaskClient) -> None:
+    response = client.get("/queries", headers={"Accept": "application/json"})
+    names = {q["name"] for q in response.json["queries"]}  # type: ignore[index]
+    assert {"member_cities", "modules_of_city", "timeline"} <= names
+    modules_of_city = next(q for q in response.json["queries"] if q["name"] == "modules_of_city")  # type: ignore[index]
+    assert modules_of_city["parameters"][0] == {
+        "name": "city", "type": "iri", "required": True, "default": None,
+        "description": modules_of_city["parameters"][0]["description"],
+    }  # fmt: skip
+
+
+def test_catalogue_for_browsers_is_html(client: FlaskClient) -> None:
+    response = client.get("/queries", headers={"Accept": "text/html"})
+    assert response.mimetype == "text/html"
+    assert b"modules_of_city" in response.data
+
+
+def test_named_query_binds_its_parameter(client: FlaskClient) -> None:
+    response = client.get("/queries/modules_of_city", query_string={"city": VIENNA, "format": "csv"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert sorted(row["number"] for row in rows) == ["1", "2", "3", "4"]
+    assert {row["city"] for row in rows} == {VIENNA}
+
+
+def test_named_query_negotiates_like_the_endpoint(client: FlaskClient) -> None:
+    response = client.get("/queries/member_cities", headers={"Accept": "application/sparql-results+xml"})
+    assert response.mimetype == "application/sparql-results+xml"
+    assert "Accept" in response.headers["Vary"]
+
+
+def test_missing_required_parameter_is_400(client: FlaskClient) -> None:
+    response = client.get("/queries/modules_of_city")
+    assert response.status_code == 400
+    assert "needs the parameter 'city'" in response.get_data(as_text=True)
+
+
+def test_parameter_of_the_wrong_type_is_400(client: FlaskClient) -> None:
+    response = client.get("/queries/modules_of_city", query_string={"city": "not an IRI"})
+    assert response.status_code == 400
+    assert "must be an absolute IRI" in response.get_data(as_text=True)
+
+
+def test_unknown_parameter_is_400(client: FlaskClient) -> None:
+    response = client.get("/queries/member_cities", query_string={"city": VIENNA})
+    assert response.status_code == 400
+    assert "unknown parameter(s) city" in response.get_data(as_text=True)
+
+
+def test_injection_attempt_is_a_value_not_query_text(client: FlaskClient) -> None:
+    attack = "x> } ; DROP ALL ; SELECT * WHERE { <y"
+    response = client.get("/queries/modules_of_city", query_string={"city": attack})
+    assert response.status_code == 400
+    text_attack = 'Vienna" ) } UNION { ?s ?p ?o } #'
+    response = client.get("/queries/find_resources", query_string={"text": text_attack, "format": "csv"})
+    assert response.status_code == 200
+    assert len(response.get_data(as_text=True).splitlines()) == 1  # the header only: no match, no extra rows
+
+
+def test_unknown_named_query_is_404(client: FlaskClient) -> None:
+    response = client.get("/queries/no_such_query")
+    assert response.status_code == 404
+
+
+def test_openapi_describes_the_endpoint_and_every_named_query(client: FlaskClient) -> None:
+    document = client.get("/openapi.json").json
+    assert document["openapi"].startswith("3.1")  # type: ignore[index]
+    catalogue = client.get("/queries", headers={"Accept": "application/json"}).json["queries"]  # type: ignore[index]
+    paths = document["paths"]  # type: ignore[index]
+    assert {"get", "post"} <= set(paths["/sparql"])
+    for query in catalogue:
+        operation = paths[f"/queries/{query['name']}"]["get"]
+        assert operation["operationId"] == query["name"]
+        assert [p["name"] for p in operation["parameters"]] == [p["name"] for p in query["parameters"]]
+        for parameter in operation["parameters"]:
+            assert parameter["in"] == "query"
+            assert "type" in parameter["schema"]
+
+
+def test_openapi_types_follow_parameter_types(client: FlaskClient) -> None:
+    document = client.get("/openapi.json").json
+    module = document["paths"]["/queries/authors_of_module"]["get"]["parameters"][0]  # type: ignore[index]
+    assert module["schema"]["type"] == "integer"
+    city = document["paths"]["/queries/modules_of_city"]["get"]["parameters"][0]  # type: ignore[index]
+    assert city["schema"] == {"type": "string", "format": "iri"}

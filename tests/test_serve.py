@@ -1,0 +1,110 @@
+"""`clip-kg serve`: the production server (gunicorn, workers, threads) as a user starts it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from .conftest import HAS_JAVA
+
+pytestmark = pytest.mark.live
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(cache_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "KG_CACHE_DIR": str(cache_dir),
+        "KG_QUERY_TIMEOUT": "2",
+        "KG_REASONING": "yes" if HAS_JAVA else "no",
+    }
+    command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", "2", "--threads", "2"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"clip-kg serve exited: {process.stderr.read().decode() if process.stderr else ''}")
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2):  # noqa: S310 - loopback only
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("clip-kg serve did not answer within 120 s")
+    yield url, process
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
+    if process.stderr:
+        process.stderr.close()
+
+
+def test_gunicorn_answers_sparqlwrapper(served: tuple[str, subprocess.Popen[bytes]]) -> None:
+    url, _ = served
+    wrapper = SPARQLWrapper(f"{url}/sparql")
+    wrapper.setQuery("SELECT (COUNT(?c) AS ?n) WHERE { ?c a <https://w3id.org/clip-network/def/City> }")
+    wrapper.setReturnFormat(JSON)
+    result = wrapper.query()
+    assert result.response.headers["Server"].startswith("gunicorn")
+    assert result.convert()["results"]["bindings"][0]["n"]["value"] == "32"  # type: ignore[index,call-overload]
+
+
+def test_gunicorn_stops_an_overrunning_query_and_keeps_serving(served: tuple[str, subprocess.Popen[bytes]]) -> None:
+    url, _ = served
+    started = time.monotonic()
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(f"{url}/sparql?" + urllib.parse.urlencode({"query": SLOW}), timeout=30)  # noqa: S310
+    raised.value.close()
+    assert raised.value.code == 503
+    assert time.monotonic() - started < 15
+    for _ in range(4):  # both workers, several query processes: all still answer
+        with urllib.request.urlopen(f"{url}/sparql?query=ASK%7B%7D", timeout=10) as response:  # noqa: S310
+            assert response.status == 200
+
+
+def test_sigterm_stops_the_server_and_its_query_processes(served: tuple[str, subprocess.Popen[bytes]]) -> None:
+    url, process = served
+    children = _descendants(process.pid)
+    assert len(children) >= 2  # the gunicorn workers, at least
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
+        time.sleep(0.2)
+    assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found + [d for child in found for d in _descendants(child)]
