@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Flask
 
 from .build import KnowledgeGraph, build
@@ -16,12 +18,17 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
     app = Flask(__name__)
     app.config["KG_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.config["KG_LOADED_AT"] = datetime.now(UTC).replace(microsecond=0)
     app.extensions["kg"] = AppState.load(kg if kg is not None else build(settings), settings)
-    from . import api, downloads, pages, sparql
+    from . import api, downloads, metadata, pages, resources, search, sparql, vocabulary
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(downloads.blueprint)
+    app.register_blueprint(resources.blueprint)
+    app.register_blueprint(metadata.blueprint)
+    app.register_blueprint(vocabulary.blueprint)
+    app.register_blueprint(search.blueprint)
     register_error_handlers(app)
     return app

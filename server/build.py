@@ -136,7 +136,7 @@ def _assemble(base: str, ontology: Graph, asserted: Graph, inferred: Graph, data
             for triple in named:
                 target.add(tuple(rebase(term, base) for term in triple))  # type: ignore[arg-type]
     for prefix, namespace in ontology.namespaces():
-        dataset.bind(prefix, rebase(URIRef(namespace), base), replace=True)
+        dataset.bind(prefix, rebase(URIRef(namespace), base), override=True, replace=True)
     return dataset
 
 

@@ -88,7 +88,7 @@ def _merge(source: Graph, target: Graph) -> None:
     """Copy parsed triples and prefixes into the target; named graphs stay named in a Dataset."""
     for prefix, namespace in source.namespaces():
         if prefix and not prefix.startswith(("ns", "_")):
-            target.bind(prefix, namespace, override=False)
+            target.bind(prefix, namespace, override=True, replace=True)
     if not isinstance(target, Dataset):
         for triple in source.triples((None, None, None)):
             target.add(triple)

@@ -26,6 +26,22 @@ class Store:
     def __len__(self) -> int:
         return len(self._store)
 
+    def mentions(self, iri: str) -> bool:
+        """True when the IRI is the subject or object of some triple in any graph."""
+        node = pyoxigraph.NamedNode(iri)
+        for _ in self._store.quads_for_pattern(node, None, None, None):
+            return True
+        for _ in self._store.quads_for_pattern(None, None, node, None):
+            return True
+        return False
+
+    def quads_about(self, iri: str) -> tuple[list[pyoxigraph.Quad], list[pyoxigraph.Quad]]:
+        """The quads with the IRI as subject, and those with it as object, in every graph."""
+        node = pyoxigraph.NamedNode(iri)
+        outgoing = list(self._store.quads_for_pattern(node, None, None, None))
+        incoming = list(self._store.quads_for_pattern(None, None, node, None))
+        return outgoing, incoming
+
     def graph_sizes(self) -> dict[str, int]:
         """Number of triples in each named graph, by graph IRI."""
         sizes: dict[str, int] = {}

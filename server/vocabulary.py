@@ -1,0 +1,7 @@
+"""Scaffolding, filled in by the linked-data work of issue 4."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+blueprint = Blueprint("vocabulary", __name__)
