@@ -12,6 +12,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from .config import Inputs, Settings, resolve_inputs
@@ -126,6 +127,7 @@ def _fingerprint(*groups: tuple[Path, ...]) -> str:
 
 def _assemble(base: str, ontology: Graph, asserted: Graph, inferred: Graph, data: Dataset) -> Dataset:
     dataset = Dataset()
+    dataset.namespace_manager = NamespaceManager(Graph(), bind_namespaces="core")
     for name, graph in (("ontology", ontology), ("asserted", asserted), ("inferred", inferred)):
         target = dataset.graph(URIRef(graph_iri(base, name)))
         for triple in graph:

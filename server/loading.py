@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyoxigraph
 from rdflib import Dataset, Graph, Literal
-from rdflib.namespace import XSD
+from rdflib.namespace import XSD, NamespaceManager
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .errors import BadInput, DataSyntaxError
@@ -74,7 +74,10 @@ def parse_into(target: Graph, path: Path) -> None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise BadInput(f"{path}: cannot read the file: {error}") from None
-    scratch: Graph = Dataset() if fmt in QUAD_FORMATS else Graph()
+    scratch: Graph = Graph(bind_namespaces="core")
+    if fmt in QUAD_FORMATS:
+        scratch = Dataset()
+        scratch.namespace_manager = NamespaceManager(Graph(), bind_namespaces="core")
     with _quiet_rdflib():
         try:
             scratch.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
@@ -106,7 +109,7 @@ def _merge(source: Graph, target: Graph) -> None:
 
 def parse_files(paths: Sequence[Path], progress: Progress = silent) -> Graph:
     """Parse several files into one graph (named graphs of quad files are merged)."""
-    graph = Graph()
+    graph = Graph(bind_namespaces="core")
     for number, path in enumerate(paths, start=1):
         progress(f"parsing {path} ({number}/{len(paths)})")
         parse_into(graph, path)

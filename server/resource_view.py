@@ -28,7 +28,7 @@ def _term(term: object) -> Any:
 def resource_graph(state: AppState, urls: Urls, iri: str) -> Graph:
     """The RDF document of a resource: what it says (all graphs) and what points at it."""
     outgoing, incoming = state.store.quads_about(iri)
-    graph = Graph()
+    graph = Graph(bind_namespaces="core")
     for prefix, namespace in state.kg.dataset.namespaces():
         graph.bind(prefix, namespace, replace=True)
     for quad in (*outgoing, *incoming):
