@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     verbs.add_parser("enrich", help="regenerate graph/geo.ttl from the packaged GeoNames and ISO data")
     verbs.add_parser("report", help="regenerate docs/data-report.md: what the graph holds and lacks")
+    crawl = verbs.add_parser("crawl", help="check that every resource IRI of a running server dereferences")
+    crawl.add_argument("server", help="URL of the running server, e.g. http://127.0.0.1:5000")
+    crawl.add_argument("--base-uri", help="the data's base (default: the configured base)")
+    crawl.add_argument("--limit", type=int, help="check only the first N IRIs")
     benchmark = verbs.add_parser("benchmark", help="time the build steps and compare query engines")
     benchmark.add_argument("--repeat", type=int, default=20, help="runs per query (default 20)")
     return parser

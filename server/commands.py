@@ -40,6 +40,7 @@ def run(args: argparse.Namespace, settings: Settings, progress: Progress) -> Out
         "enrich": run_enrich,
         "report": run_report,
         "benchmark": run_benchmark,
+        "crawl": run_crawl,
     }
     return verbs[args.verb](args, settings, progress)
 
@@ -131,6 +132,16 @@ def run_benchmark(args: argparse.Namespace, settings: Settings, progress: Progre
     from .benchmark import run
 
     return Outcome(0, run(args.repeat))
+
+
+def run_crawl(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
+    """Crawl a running server; exit 1 when some IRI does not dereference to HTML and RDF."""
+    from .crawl import crawl
+
+    progress(f"crawling {args.server}")
+    report = crawl(args.server, settings.base_uri, args.limit)
+    complete = report.checked == report.iris or args.limit
+    return Outcome(0 if not report.failures and complete else 1, report.text())
 
 
 def curated_files() -> tuple[Path, ...]:

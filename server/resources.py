@@ -13,11 +13,14 @@ import hashlib
 from email.utils import format_datetime
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, VOID, XSD
 from werkzeug.wrappers import Response as BaseResponse
 
 from .errors import NotAcceptable, NotFound
 from .formats import Format, by_name, negotiate
 from .resource_view import not_found_context, page_context, resource_graph
+from .service_description import SD
 from .state import AppState, state
 from .urls import DOCUMENT_EXTENSIONS, Urls
 
@@ -46,6 +49,61 @@ def thing(rest: str) -> BaseResponse:
     response = redirect(urls().document(iri, chosen.extension), code=303)
     response.vary.add("Accept")
     return response
+
+
+@blueprint.get("/graph/<name>")
+def named_graph(name: str) -> BaseResponse:
+    """A named graph's IRI: 303 to a document about the graph (its size and how to get it)."""
+    iri = urls().iri_of("graph/" + name)
+    if iri not in state().kg.graph_names():
+        return _not_found(iri)
+    chosen = negotiate(request.headers.get("Accept"), DOCUMENT_FORMATS)
+    if chosen is None:
+        raise NotAcceptable(_available())
+    response = redirect(f"/doc/graph/{name}.{chosen.extension}", code=303)
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.get("/doc/graph/<name>.<extension>")
+def named_graph_document(name: str, extension: str) -> BaseResponse:
+    """The description of a named graph, as HTML or RDF."""
+    iri = urls().iri_of("graph/" + name)
+    if iri not in state().kg.graph_names() or extension not in DOCUMENT_EXTENSIONS:
+        return _not_found(iri)
+    graph = graph_description(iri, state().store.graph_sizes().get(iri, 0), request.host_url)
+    if extension == "html":
+        response = Response(render_template("graph.html", iri=iri, graph=graph, urls=urls()), mimetype="text/html")
+    else:
+        fmt = by_name(extension, RDF_DOCUMENT_FORMATS)
+        response = Response(
+            graph.serialize(format=fmt.rdflib_name or "turtle", encoding="utf-8"), mimetype=fmt.media_type
+        )
+    return _conditional(response)
+
+
+def graph_description(iri: str, triples: int, host_url: str) -> Graph:
+    """What a named graph is: its size, the dataset it belongs to, where to query it."""
+    graph = Graph(bind_namespaces="core")
+    graph.bind("sd", SD)
+    graph.bind("void", VOID)
+    node = URIRef(iri)
+    name = iri.rstrip("/").rsplit("/", 1)[-1]
+    graph.add((node, RDF.type, SD.NamedGraph))
+    graph.add((node, SD.name, node))
+    graph.add((node, RDFS.label, Literal(f"{name} graph", lang="en")))
+    graph.add((node, RDFS.comment, Literal(GRAPH_PURPOSE.get(name, "a named graph of this dataset"), lang="en")))
+    graph.add((node, VOID.triples, Literal(triples, datatype=XSD.integer)))
+    graph.add((node, VOID.sparqlEndpoint, URIRef(host_url + "sparql")))
+    return graph
+
+
+GRAPH_PURPOSE = {
+    "asserted": "the curated facts, each resource with its sources",
+    "inferred": "what HermiT infers from the ontology and the asserted facts, kept apart from them",
+    "ontology": "the OWL ontology (the vocabulary of the data)",
+    "metadata": "the dataset's VoID and DCAT description",
+}
 
 
 @blueprint.get("/doc/<path:rest>")

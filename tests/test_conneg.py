@@ -1,0 +1,150 @@
+"""Dereferencing (Cool URIs, section 4.3): 303 from things to documents, negotiated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from rdflib import Graph, URIRef
+
+from server import create_app
+from server.build import build
+from server.config import Settings
+
+VIENNA = "https://w3id.org/clip-network/id/city/vienna"
+
+
+@pytest.mark.parametrize(
+    ("accept", "location"),
+    [
+        (None, "/doc/city/vienna.ttl"),
+        ("*/*", "/doc/city/vienna.ttl"),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "/doc/city/vienna.html"),
+        ("text/turtle", "/doc/city/vienna.ttl"),
+        ("application/n-triples", "/doc/city/vienna.nt"),
+        ("application/ld+json", "/doc/city/vienna.jsonld"),
+        ("application/rdf+xml", "/doc/city/vienna.rdf"),
+    ],
+)
+def test_thing_answers_303_to_the_negotiated_document(client: FlaskClient, accept: str | None, location: str) -> None:
+    response = client.get("/id/city/vienna", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 303
+    assert response.headers["Location"] == location
+    assert "Accept" in response.headers["Vary"]
+
+
+def test_thing_with_nothing_acceptable_is_406(client: FlaskClient) -> None:
+    assert client.get("/id/city/vienna", headers={"Accept": "image/png"}).status_code == 406
+
+
+@pytest.mark.parametrize(
+    ("extension", "media_type", "rdflib_format"),
+    [("ttl", "text/turtle", "turtle"), ("nt", "application/n-triples", "nt"),
+     ("jsonld", "application/ld+json", "json-ld"), ("rdf", "application/rdf+xml", "xml")],
+)  # fmt: skip
+def test_rdf_variants_describe_the_thing(
+    client: FlaskClient, extension: str, media_type: str, rdflib_format: str
+) -> None:
+    response = client.get(f"/doc/city/vienna.{extension}")
+    assert response.status_code == 200
+    assert response.mimetype == media_type
+    graph = Graph().parse(data=response.data, format=rdflib_format)
+    assert (URIRef(VIENNA), None, None) in graph
+    assert (None, None, URIRef(VIENNA)) in graph  # incoming links are part of the description
+
+
+def test_html_variant_is_a_page(client: FlaskClient) -> None:
+    response = client.get("/doc/city/vienna.html")
+    assert response.mimetype == "text/html"
+    assert b"Vienna" in response.data
+
+
+def test_generic_document_names_its_variant(client: FlaskClient) -> None:
+    response = client.get("/doc/city/vienna", headers={"Accept": "application/ld+json"})
+    assert response.mimetype == "application/ld+json"
+    assert response.headers["Content-Location"] == "/doc/city/vienna.jsonld"
+    assert "Accept" in response.headers["Vary"]
+
+
+def test_documents_link_every_variant(client: FlaskClient) -> None:
+    links = client.get("/doc/city/vienna.ttl").headers["Link"]
+    for extension, media_type in (("html", "text/html"), ("ttl", "text/turtle"), ("nt", "application/n-triples"),
+                                  ("jsonld", "application/ld+json"), ("rdf", "application/rdf+xml")):  # fmt: skip
+        assert f'</doc/city/vienna.{extension}>; rel="alternate"; type="{media_type}"' in links
+
+
+def test_documents_are_cacheable(client: FlaskClient) -> None:
+    first = client.get("/doc/city/vienna.ttl")
+    assert first.headers["ETag"] and first.headers["Last-Modified"]
+    again = client.get("/doc/city/vienna.ttl", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+def test_head_on_a_document(client: FlaskClient) -> None:
+    response = client.head("/doc/city/vienna.ttl")
+    assert response.status_code == 200
+    assert response.data == b""
+    assert response.headers["Content-Length"] != "0"
+
+
+@pytest.mark.parametrize("path", ["/id/city/atlantis", "/doc/city/atlantis.ttl", "/doc/city/atlantis"])
+def test_unknown_resource_is_404_in_plain_text_for_machines(client: FlaskClient, path: str) -> None:
+    response = client.get(path, headers={"Accept": "text/turtle"})
+    assert response.status_code == 404
+    assert response.mimetype == "text/plain"
+
+
+def test_unknown_resource_is_a_helpful_page_for_browsers(client: FlaskClient) -> None:
+    response = client.get("/id/city/viena", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert b"/search" in response.data
+
+
+@pytest.mark.parametrize(
+    "kind_and_slug",
+    ["module/housing", "publication/zurich-intercultural-case-study", "person/sarah-spencer",
+     "organisation/eurofound", "source/s24", "participation/vienna-intercultural", "topic/m3-4",
+     "authorship/zurich-intercultural-case-study-1", "country/at", "network/clip"],
+)  # fmt: skip
+def test_every_kind_of_resource_dereferences(client: FlaskClient, kind_and_slug: str) -> None:
+    assert client.get(f"/id/{kind_and_slug}").status_code == 303
+    assert client.get(f"/doc/{kind_and_slug}.html").status_code == 200
+    assert client.get(f"/doc/{kind_and_slug}.ttl").status_code == 200
+
+
+def test_under_another_base_every_iri_stays_on_that_host(tmp_path: Path) -> None:
+    settings = Settings(base_uri="http://127.0.0.1:8123/", cache_dir=tmp_path, reasoning=False)
+    app = create_app(settings, build(settings))
+    try:
+        client = app.test_client()
+        assert client.get("/id/city/vienna").headers["Location"] == "/doc/city/vienna.ttl"
+        body = client.get("/doc/city/vienna.ttl").get_data(as_text=True)
+        assert "https://w3id.org/clip-network/" not in body
+        graph = Graph().parse(data=body, format="turtle")
+        assert (URIRef("http://127.0.0.1:8123/id/city/vienna"), None, None) in graph
+    finally:
+        app.extensions["kg"].executor.shutdown()
+
+
+@pytest.mark.live
+def test_crawl_of_a_running_server(live_url: str) -> None:
+    from server.crawl import crawl
+
+    report = crawl(live_url, "https://w3id.org/clip-network/", limit=40)
+    assert report.iris > 900
+    assert report.checked == 40
+    assert report.failures == []
+    assert report.html_and_rdf == 40
+
+
+@pytest.mark.parametrize("name", ["asserted", "ontology"])
+def test_named_graph_iris_dereference(client: FlaskClient, name: str) -> None:
+    response = client.get(f"/graph/{name}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/doc/graph/{name}.ttl"
+    graph = Graph().parse(data=client.get(f"/doc/graph/{name}.ttl").data, format="turtle")
+    assert (URIRef(f"https://w3id.org/clip-network/graph/{name}"), None, None) in graph
+    assert client.get(f"/doc/graph/{name}.html").status_code == 200
