@@ -30,5 +30,6 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
     app.register_blueprint(metadata.blueprint)
     app.register_blueprint(vocabulary.blueprint)
     app.register_blueprint(search.blueprint)
+    metadata.dataset_facts(app.extensions["kg"])  # statistics and gzipped dumps once per load, before workers fork
     register_error_handlers(app)
     return app

@@ -152,6 +152,13 @@ def rebase(term: Node, base: str) -> Node:
         return term
     if isinstance(term, URIRef) and str(term).startswith(CANONICAL_BASE):
         return URIRef(base + str(term)[len(CANONICAL_BASE) :])
-    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype).startswith(CANONICAL_BASE):
-        return Literal(str(term), datatype=URIRef(base + str(term.datatype)[len(CANONICAL_BASE) :]))
+    if isinstance(term, Literal):
+        value = str(term)
+        if value.startswith(CANONICAL_BASE):  # e.g. vann:preferredNamespaceUri "…/def/"
+            value = base + value[len(CANONICAL_BASE) :]
+        datatype = term.datatype
+        if datatype is not None and str(datatype).startswith(CANONICAL_BASE):
+            datatype = URIRef(base + str(datatype)[len(CANONICAL_BASE) :])
+        if value != str(term) or datatype != term.datatype:
+            return Literal(value, lang=term.language, datatype=datatype)
     return term

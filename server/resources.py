@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from .errors import NotAcceptable, NotFound
 from .formats import Format, by_name, negotiate
 from .resource_view import not_found_context, page_context, resource_graph
+from .search import reader_languages
 from .service_description import SD
 from .state import AppState, state
 from .urls import DOCUMENT_EXTENSIONS, Urls
@@ -133,6 +134,7 @@ def _render(iri: str, fmt: Format) -> Response:
         languages = _languages()
         context = page_context(current, urls(), iri, languages, request.args)
         response = Response(render_template("resource.html", **context), mimetype="text/html")
+        response.vary.add("Accept-Language")
     else:
         graph = resource_graph(current, urls(), iri)
         body = graph.serialize(format=fmt.rdflib_name or "turtle", encoding="utf-8")
@@ -151,9 +153,7 @@ def _conditional(response: Response) -> BaseResponse:
 
 def _languages() -> list[str]:
     """The reader's languages: ?lang= first, then Accept-Language, then English."""
-    chosen = [request.args["lang"]] if request.args.get("lang") else []
-    chosen += [lang for lang, _ in request.accept_languages if lang != "*"]
-    return [*dict.fromkeys(code.lower() for code in chosen), "en"]
+    return reader_languages()
 
 
 def _exists(current: AppState, iri: str) -> bool:
