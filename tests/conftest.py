@@ -14,6 +14,8 @@ from server import create_app
 from server.build import KnowledgeGraph, build
 from server.config import Settings
 
+from .browser import browser  # noqa: F401 - the shared headless-Chromium fixture
+
 DATA = Path(__file__).parent / "data"
 HAS_JAVA = shutil.which("java") is not None
 needs_java = pytest.mark.skipif(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .browser import SCREENSHOT_DIR, browser, needs_browser, save_screenshot
+from .browser import SCREENSHOT_DIR, needs_browser, save_screenshot
 
 try:
     from selenium.webdriver.common.action_chains import ActionChains
@@ -15,7 +15,6 @@ try:
 except ImportError:  # needs_browser skips the tests
     pass
 
-__all__ = ["browser"]  # the fixture, imported so that pytest finds it
 pytestmark = [pytest.mark.live, needs_browser]
 WAIT = 20  # seconds
 

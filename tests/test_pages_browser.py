@@ -6,9 +6,7 @@ from typing import Any
 
 import pytest
 
-from .browser import browser, needs_browser, save_screenshot
-
-__all__ = ["browser"]
+from .browser import needs_browser, save_screenshot
 
 pytestmark = [pytest.mark.live, needs_browser]
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -15,37 +14,22 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from server.config import PROJECT_ROOT, Settings
+from server.config import Settings
 from server.queries import QUERIES_DIR, NamedQuery, parse_query_file
 from server.state import AppState
 
+from .browser import SCREENSHOT_DIR, needs_browser
+
 try:
-    from selenium import webdriver
     from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.remote.webelement import WebElement
     from selenium.webdriver.support.ui import WebDriverWait
+except ImportError:  # the Flask tests still run without it; the browser tests are skipped
+    pass
 
-    HAS_SELENIUM = True
-except ImportError:  # the Flask tests still run without it
-    HAS_SELENIUM = False
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-MISSING = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-needs_browser = pytest.mark.skipif(
-    bool(MISSING) or not HAS_SELENIUM,
-    reason=(
-        f"headless browser tests need {' and '.join(MISSING)} (apt-get install chromium chromium-driver)"
-        if MISSING
-        else "headless browser tests need selenium (pip install selenium)"
-    ),
-)
-SCREENSHOT_DIR = Path(os.environ.get("KG_SCREENSHOT_DIR", PROJECT_ROOT / "build" / "screenshots"))
 WAIT = 30  # seconds; the first query of a session may wait for a query process to start
 SYNTAX_ERROR = "SELECT ?x WHERE { ?x"
 NAMESPACES_IN_SCRIPT = {
@@ -141,32 +125,6 @@ def test_page_without_query_does_not_autorun(client: FlaskClient) -> None:
 
 
 # ---------------------------------------------------------------------------- the page in a browser
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Headless Chromium, offline, with a throw-away profile."""
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-        "--window-size=1400,1000",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def wait_for(driver: Any, condition: Callable[[Any], Any], what: str) -> Any:

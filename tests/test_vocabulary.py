@@ -23,7 +23,7 @@ from server.config import Settings
 from server.namespaces import CANONICAL_BASE
 from server.state import AppState
 from server.urls import Urls
-from tests.browser import browser, needs_browser, save_screenshot  # noqa: F401
+from tests.browser import needs_browser, save_screenshot
 
 try:
     from selenium.webdriver.common.by import By
@@ -288,7 +288,7 @@ def test_other_base_serves_the_rebased_ontology_at_its_version_iri(other_base: F
 
 @pytest.mark.live
 @needs_browser
-def test_browser_follows_the_table_of_contents_to_city(browser: Any, live_url: str) -> None:  # noqa: F811
+def test_browser_follows_the_table_of_contents_to_city(browser: Any, live_url: str) -> None:
     browser.set_window_size(1400, 1000)
     browser.get(live_url + "/def/")
     browser.find_element(By.CSS_SELECTOR, "aside.toc a[href='#City']").click()
