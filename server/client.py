@@ -13,7 +13,7 @@ from .errors import BadInput, KgError, QuerySyntaxError
 from .formats import Format
 from .progress import Progress
 from .queries import resolve
-from .store import Store, _bytes
+from .store import Store, serialized_bytes
 
 WRAPPER_FORMATS = {"json": JSON, "xml": XML, "csv": CSV, "tsv": TSV, "ttl": TURTLE, "rdf": RDFXML, "nt": N3}
 OXIGRAPH_GRAPH_FORMATS = {
@@ -52,12 +52,12 @@ def run_query(
     if isinstance(results, pyoxigraph.QueryTriples):
         if fmt.name not in OXIGRAPH_GRAPH_FORMATS:
             raise BadInput(f"a CONSTRUCT or DESCRIBE query gives a graph: choose ttl, nt or rdf, not {fmt.name}")
-        return _bytes(results.serialize(format=OXIGRAPH_GRAPH_FORMATS[fmt.name]))
+        return serialized_bytes(results.serialize(format=OXIGRAPH_GRAPH_FORMATS[fmt.name]))
     if fmt.oxigraph_results is None:
         raise BadInput(f"a SELECT or ASK query gives results: choose json, xml, csv or tsv, not {fmt.name}")
     if not isinstance(results, (pyoxigraph.QuerySolutions, pyoxigraph.QueryBoolean)):
         raise BadInput("the query gives neither results nor a graph")
-    return _bytes(results.serialize(format=fmt.oxigraph_results))
+    return serialized_bytes(results.serialize(format=fmt.oxigraph_results))
 
 
 def _remote(text: str, endpoint: str, fmt: Format) -> bytes:

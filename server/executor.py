@@ -27,7 +27,7 @@ import pyoxigraph
 
 from .errors import KgError, NotAcceptable, QuerySyntaxError
 from .formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, Format, by_name
-from .store import Store
+from .store import Store, serialized_bytes
 
 OXIGRAPH_RDF = {
     "ttl": pyoxigraph.RdfFormat.TURTLE,
@@ -107,7 +107,7 @@ def execute(store: Store, job: QueryJob) -> QueryAnswer:
     first = _run(store, job)
     if isinstance(first, pyoxigraph.QueryBoolean):
         fmt = _pick(job.results_format, RESULTS_FORMATS, "an ASK query gives a boolean")
-        return QueryAnswer(_bytes(first.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
+        return QueryAnswer(serialized_bytes(first.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
     if not isinstance(first, (pyoxigraph.QuerySolutions, pyoxigraph.QueryTriples)):
         raise TypeError("unexpected query result")
     counted = sum(1 for _ in islice(iter(first), job.max_results + 1))
@@ -119,11 +119,11 @@ def execute(store: Store, job: QueryJob) -> QueryAnswer:
     second = _run(store, job)
     if isinstance(second, pyoxigraph.QueryTriples):
         fmt = _pick(job.graph_format, GRAPH_RESULT_FORMATS, "a CONSTRUCT or DESCRIBE query gives a graph")
-        return QueryAnswer(_bytes(second.serialize(format=OXIGRAPH_RDF[fmt.name])), fmt.name, "graph")
+        return QueryAnswer(serialized_bytes(second.serialize(format=OXIGRAPH_RDF[fmt.name])), fmt.name, "graph")
     if not isinstance(second, pyoxigraph.QuerySolutions):
         raise TypeError("unexpected query result")
     fmt = _pick(job.results_format, RESULTS_FORMATS, "a SELECT query gives a table of results")
-    return QueryAnswer(_bytes(second.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
+    return QueryAnswer(serialized_bytes(second.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
 
 
 def _run(store: Store, job: QueryJob) -> object:
@@ -136,12 +136,6 @@ def _pick(name: str | None, offered: tuple[Format, ...], what: str) -> Format:
         available = ", ".join(f.media_type for f in offered)
         raise NotAcceptable(f"{what}, and none of the accepted media types fits; available: {available}")
     return by_name(name, offered)
-
-
-def _bytes(serialized: bytes | None) -> bytes:
-    if serialized is None:
-        raise TypeError("expected serialized bytes")
-    return serialized
 
 
 def _child_loop(connection: Connection, store: Store, inherited: list[Connection]) -> None:

@@ -88,12 +88,6 @@ def from_parameters(values: list[str], among: tuple[Format, ...]) -> Format | No
     return None
 
 
-def by_media_type(media_type: str, among: tuple[Format, ...] = FORMATS) -> Format | None:
-    """Look a format up by its media type, ignoring parameters and case."""
-    wanted = media_type.split(";", 1)[0].strip().lower()
-    return next((f for f in among if f.media_type == wanted), None)
-
-
 def parse_accept(header: str) -> list[tuple[str, float]]:
     """Parse an Accept header into (media range, q) pairs, highest preference first.
 

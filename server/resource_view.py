@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlencode
 
 import pyoxigraph
 from flask import url_for
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDFS
 
 from . import citations, page_kinds
@@ -31,18 +31,6 @@ PAGE_SIZE = 20
 GRAPH_ORDER = {"asserted": 0, "inferred": 1, "ontology": 2}
 VARIANTS = (("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD"), ("rdf", "RDF/XML"))
 XSD = "http://www.w3.org/2001/XMLSchema#"
-
-
-def _term(term: object) -> Any:
-    if isinstance(term, pyoxigraph.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, pyoxigraph.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"unexpected term {term!r}")
 
 
 def resource_graph(state: AppState, urls: Urls, iri: str) -> Graph:

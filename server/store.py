@@ -12,7 +12,6 @@ import pyoxigraph
 from rdflib import Dataset
 
 from .errors import QuerySyntaxError
-from .formats import Format
 
 
 class Store:
@@ -78,17 +77,8 @@ class Store:
         except SyntaxError as error:
             raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
 
-    def query_to_bytes(self, query: str, fmt: Format) -> bytes:
-        """Run a SELECT or ASK query and serialize its results in a results format."""
-        results = self.select(query)
-        if fmt.oxigraph_results is None:
-            raise ValueError(f"{fmt.name} is not a results format")
-        if isinstance(results, (pyoxigraph.QuerySolutions, pyoxigraph.QueryBoolean)):
-            return _bytes(results.serialize(format=fmt.oxigraph_results))
-        raise QuerySyntaxError("only SELECT and ASK queries can be answered in a results format")
 
-
-def _bytes(serialized: bytes | None) -> bytes:
+def serialized_bytes(serialized: bytes | None) -> bytes:
     """pyoxigraph's serialize returns bytes when given no output file."""
     if serialized is None:
         raise TypeError("expected serialized bytes")

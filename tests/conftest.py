@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from server import create_app
 from server.build import KnowledgeGraph, build
@@ -54,16 +57,21 @@ def client(app: Flask) -> Iterator[FlaskClient]:
         yield test_client
 
 
-@pytest.fixture(scope="session")
-def live_url(app: Flask) -> Iterator[str]:
-    """The application on a free port of 127.0.0.1, in a thread, for real clients."""
-    import threading
-
-    from werkzeug.serving import make_server
-
+@contextmanager
+def serve_in_thread(app: Flask) -> Iterator[str]:
+    """Serve an application on a free port of 127.0.0.1 in a thread; yield its URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_url(app: Flask) -> Iterator[str]:
+    """The application on a free port of 127.0.0.1, in a thread, for real clients."""
+    with serve_in_thread(app) as url:
+        yield url

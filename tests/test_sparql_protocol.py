@@ -14,11 +14,12 @@ from flask.testing import FlaskClient
 from rdflib import Graph, Namespace, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
-from werkzeug.serving import make_server
 
 from server import create_app
 from server.build import KnowledgeGraph
 from server.config import Settings
+
+from .conftest import serve_in_thread
 
 COUNT_CITIES = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a <https://w3id.org/clip-network/def/City> }"
 CITY_NAMES = (
@@ -474,12 +475,8 @@ def test_curl_like_client_gets_service_description_over_a_socket(live_url: str) 
 
 @pytest.fixture(scope="module")
 def slow_live_url(limited_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, limited_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve_in_thread(limited_app) as url:
+        yield url
 
 
 @pytest.mark.live
