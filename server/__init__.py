@@ -1,35 +1,12 @@
-"""The CLIP knowledge graph: build, validation, reasoning and the web application."""
+"""The CLIP knowledge graph: the build, the query engine, page models, the web site and the CLI.
 
-from __future__ import annotations
+The tree is the architecture; layers import downwards only (docs/architecture.md):
 
-from datetime import UTC, datetime
+    cli   → kg, web, engine      the `clip-kg` verbs; the only code that prints or exits
+    web   → views, engine        Flask app, blueprints, error handlers, templates
+    views → engine               page models: names, kinds, citations, vocabulary, pictures
+    kg    → engine               the build: parse, SHACL, OWL reasoning, places, dumps
+    engine                       the one engine interface and its backend, the executor
 
-from flask import Flask
-
-from .build import KnowledgeGraph, build
-from .config import Settings
-from .handlers import register_error_handlers
-from .state import AppState
-
-
-def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = None) -> Flask:
-    """Build (or take) the knowledge graph and return the Flask application serving it."""
-    settings = settings or Settings.from_env()
-    app = Flask(__name__)
-    app.config["KG_SETTINGS"] = settings
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.config["KG_LOADED_AT"] = datetime.now(UTC).replace(microsecond=0)
-    app.extensions["kg"] = AppState.load(kg if kg is not None else build(settings), settings)
-    from . import api, downloads, metadata, pages, resources, search, sparql, vocabulary
-
-    app.register_blueprint(pages.blueprint)
-    app.register_blueprint(sparql.blueprint)
-    app.register_blueprint(api.blueprint)
-    app.register_blueprint(downloads.blueprint)
-    app.register_blueprint(resources.blueprint)
-    app.register_blueprint(metadata.blueprint)
-    app.register_blueprint(vocabulary.blueprint)
-    app.register_blueprint(search.blueprint)
-    metadata.dataset_facts(app.extensions["kg"])  # statistics and gzipped dumps once per load, before workers fork
-    register_error_handlers(app)
-    return app
+and every layer may use the leaves: config, errors, formats, urls, namespaces.
+"""

@@ -1,5 +1,5 @@
 """``python -m server`` runs the ``clip-kg`` command."""
 
-from .cli import main
+from server.cli.main import main
 
 raise SystemExit(main())

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import BadInput
-from .namespaces import CANONICAL_BASE
+from server.errors import BadInput
+from server.namespaces import CANONICAL_BASE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The repository checkout: the CLIP data folders sit next to the ``server`` package."""

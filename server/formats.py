@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pyoxigraph
 
-from .errors import NotAcceptable
+from server.errors import NotAcceptable
 
 
 @dataclass(frozen=True)

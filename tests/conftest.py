@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from server import create_app
-from server.build import KnowledgeGraph, build
 from server.config import Settings
+from server.kg.build import KnowledgeGraph, build
+from server.web.app import create_app
 
 from .browser import browser  # noqa: F401 - the shared headless-Chromium fixture
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from server.build import KnowledgeGraph, build
 from server.config import Settings
 from server.errors import NotConforming
+from server.kg.build import KnowledgeGraph, build
 
 from .conftest import DATA
 
@@ -66,7 +66,7 @@ def test_named_graphs_of_quad_files_stay_named(tmp_path: Path) -> None:
 
 
 def test_app_serves_other_data_over_sparql(tmp_path: Path) -> None:
-    from server import create_app
+    from server.web.app import create_app
 
     app = create_app(Settings(data_files=(DATA / "cli" / "other.ttl",), cache_dir=tmp_path))
     response = app.test_client().get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})

@@ -8,9 +8,9 @@ import pyoxigraph
 import pytest
 from rdflib import Graph, Namespace
 
-from server.build import KnowledgeGraph
-from server.cli import main
+from server.cli.main import main
 from server.config import PROJECT_ROOT
+from server.kg.build import KnowledgeGraph
 
 from .conftest import DATA, needs_java
 

@@ -8,9 +8,9 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 
-from server import create_app
-from server.build import KnowledgeGraph, build
 from server.config import Settings
+from server.kg.build import KnowledgeGraph, build
+from server.web.app import create_app
 
 VIENNA = "https://w3id.org/clip-network/id/city/vienna"
 
@@ -131,7 +131,7 @@ def test_under_another_base_every_iri_stays_on_that_host(tmp_path: Path) -> None
 
 @pytest.mark.live
 def test_crawl_of_a_running_server(live_url: str, clip_kg: KnowledgeGraph) -> None:
-    from server.crawl import crawl
+    from server.cli.crawl import crawl
 
     report = crawl(live_url, "https://w3id.org/clip-network/", limit=40)
     in_dump = {

@@ -6,13 +6,13 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
-from server.build import KnowledgeGraph
-from server.commands import curated_files
+from server.cli.commands import curated_files
+from server.cli.report import REPORT_FILE, data_report
 from server.config import PROJECT_ROOT
-from server.loading import parse_files
+from server.kg.build import KnowledgeGraph
+from server.kg.loading import parse_files
+from server.kg.places import enrich
 from server.namespaces import CANONICAL_BASE, CLIP
-from server.places import enrich
-from server.report import REPORT_FILE, data_report
 
 ID = CANONICAL_BASE + "id/"
 

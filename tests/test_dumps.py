@@ -14,8 +14,8 @@ import pyoxigraph
 import pytest
 from flask.testing import FlaskClient
 
-from server.build import KnowledgeGraph
 from server.formats import RDF_FORMATS
+from server.kg.build import KnowledgeGraph
 
 FILES = [f"clip-kg.{fmt.extension}{gz}" for fmt in RDF_FORMATS for gz in ("", ".gz")]
 TYPES = {f"clip-kg.{fmt.extension}": fmt.media_type for fmt in RDF_FORMATS}

@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Namespace
 
-from server import create_app
-from server.build import KnowledgeGraph
 from server.config import Settings
-from server.pages import KINDS
+from server.kg.build import KnowledgeGraph
+from server.web.app import create_app
+from server.web.home import KINDS
 
 from .conftest import DATA
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from server.errors import BadInput, DataSyntaxError
-from server.loading import parse_files
+from server.kg.loading import parse_files
 
 RDF_XML_MISMATCH = (
     '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n<a></b>\n</rdf:RDF>\n'

@@ -12,10 +12,10 @@ from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, VOID
 from rdflib.term import Node
 
-from server.build import KnowledgeGraph
 from server.formats import RDF_FORMATS
-from server.metadata import dataset_facts
+from server.kg.build import KnowledgeGraph
 from server.urls import Urls
+from server.web.metadata import dataset_facts
 
 BASE = "https://w3id.org/clip-network/"
 CLIP = Namespace(BASE + "def/")

@@ -7,8 +7,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from server.config import PROJECT_ROOT
+from server.kg.reasoning import is_consistent
 from server.namespaces import CLIP
-from server.reasoning import is_consistent
 
 from .conftest import needs_java
 

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS
 
-from server import create_app
-from server.build import KnowledgeGraph
 from server.config import Settings
+from server.kg.build import KnowledgeGraph
+from server.web.app import create_app
 
 BASE = "https://w3id.org/clip-network/"
 CLIP = BASE + "def/"

@@ -14,11 +14,11 @@ import pytest
 from rdflib import Dataset, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 
-from server.build import KnowledgeGraph
+from server.engine.catalogue import QUERIES_DIR, NamedQuery, Parameter, catalogue, parse_query_file
+from server.engine.store import Store
 from server.errors import BadInput
+from server.kg.build import KnowledgeGraph
 from server.namespaces import CLIP
-from server.queries import QUERIES_DIR, NamedQuery, Parameter, catalogue, parse_query_file
-from server.store import Store
 
 ID = Namespace("https://w3id.org/clip-network/id/")
 CITY = Namespace(ID + "city/")
@@ -706,7 +706,7 @@ def test_find_resources_matches_only_names_that_contain_the_text(store: Store) -
 
 def test_a_query_that_cannot_take_its_parameter_stops_the_start(tmp_path: Path, clip_kg: KnowledgeGraph) -> None:
     """A parameter the SELECT does not project fails at start-up, naming the file."""
-    from server.state import check_named_queries
+    from server.web.state import check_named_queries
 
     (tmp_path / "broken.rq").write_text(
         "#+ title: Broken\n#+ param city: iri, required -- a city\n"

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 
 from server.config import Settings
-from server.queries import QUERIES_DIR, NamedQuery, parse_query_file
-from server.state import AppState
+from server.engine.catalogue import QUERIES_DIR, NamedQuery, parse_query_file
+from server.web.state import AppState
 
 from .browser import SCREENSHOT_DIR, needs_browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph, Namespace
 
-from server.build import KnowledgeGraph
+from server.kg.build import KnowledgeGraph
 from server.namespaces import CLIP, ORG, SCHEMA
 
 from .conftest import needs_java
@@ -68,7 +68,7 @@ def test_inferred_graph_repeats_nothing_asserted(inferred: Graph, asserted: Grap
 def test_second_build_reuses_cached_inferences(clip_kg: KnowledgeGraph, settings) -> None:  # type: ignore[no-untyped-def]
     from rdflib.compare import isomorphic
 
-    from server.build import build
+    from server.kg.build import build
 
     again = build(settings)
     assert again.inferred_from_cache

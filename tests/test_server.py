@@ -117,7 +117,7 @@ def test_sparqlwrapper_csv_over_a_socket(live_url: str) -> None:
 
 @pytest.mark.live
 def test_clip_kg_query_against_a_remote_endpoint(live_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from server.cli import main
+    from server.cli.main import main
 
     assert main(["query", "member_cities", "--endpoint", f"{live_url}/sparql", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)["results"]["bindings"]

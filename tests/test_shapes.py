@@ -22,8 +22,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
-from server.loading import parse_files
-from server.validation import ValidationReport, ValidationResult, validate
+from server.kg.loading import parse_files
+from server.kg.validation import ValidationReport, ValidationResult, validate
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

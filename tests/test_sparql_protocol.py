@@ -15,9 +15,9 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
-from server import create_app
-from server.build import KnowledgeGraph
 from server.config import Settings
+from server.kg.build import KnowledgeGraph
+from server.web.app import create_app
 
 from .conftest import serve_in_thread
 

@@ -17,12 +17,12 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from server import create_app
-from server.build import build
 from server.config import Settings
+from server.kg.build import build
 from server.namespaces import CANONICAL_BASE
-from server.state import AppState
 from server.urls import Urls
+from server.web.app import create_app
+from server.web.state import AppState
 from tests.browser import needs_browser, save_screenshot
 
 try:

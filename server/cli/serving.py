@@ -1,0 +1,49 @@
+"""Run the application under gunicorn, a production WSGI server, with workers and threads.
+
+The knowledge graph is built once in the master process (``preload_app``) and the
+workers are forked from it, so they share the loaded data copy-on-write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from server.config import Settings
+from server.kg.build import build
+from server.kg.progress import Progress
+from server.web.app import create_app
+
+
+class GunicornApplication(BaseApplication):  # type: ignore[misc]
+    """gunicorn's documented way to embed it: an application object with options."""
+
+    def __init__(self, app: Flask, options: dict[str, Any]):
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+def serve(settings: Settings, progress: Progress) -> None:
+    """Build the graph, then serve it until the process is stopped."""
+    kg = build(settings, progress)
+    app = create_app(settings, kg)
+    progress(f"serving on http://{settings.host}:{settings.port}/ ({settings.workers} workers)")
+    options = {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
+        "threads": settings.threads,
+        "preload_app": True,
+        "accesslog": "-",
+        "timeout": 60,
+    }
+    GunicornApplication(app, options).run()

@@ -1,0 +1,1 @@
+"""The one engine interface, its embedded backend, the killable executor and query policy."""

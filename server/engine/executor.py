@@ -1,0 +1,266 @@
+"""Run SPARQL queries in child processes that can be killed when they overrun.
+
+Neither pyoxigraph nor rdflib can cancel a running query, so each query runs in one of a
+few forked children that share the loaded store copy-on-write. The parent waits for the
+answer up to the time limit; past it, the child is killed (the query really stops) and a
+fresh one is forked, while other requests keep being answered by the other children.
+
+A child serializes the whole response before answering, so the HTTP layer never starts
+a 200 response that could be cut short, and it refuses results larger than the row
+limit instead of truncating them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pyoxigraph
+
+from server.engine.store import Store, serialized_bytes
+from server.errors import KgError, NotAcceptable, QuerySyntaxError
+from server.formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, Format, by_name
+
+OXIGRAPH_RDF = {
+    "ttl": pyoxigraph.RdfFormat.TURTLE,
+    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    "rdf": pyoxigraph.RdfFormat.RDF_XML,
+    "jsonld": pyoxigraph.RdfFormat.JSON_LD,
+}
+
+
+class QueryTimeout(KgError):
+    """The query ran past the time limit and was stopped."""
+
+    status = 503
+    exit_code = 3
+
+
+class ServerBusy(KgError):
+    """Every query process stayed busy for the whole time limit."""
+
+    status = 503
+    exit_code = 3
+
+
+class ResultTooLarge(KgError):
+    """The result has more rows or triples than the configured limit."""
+
+    status = 422
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """One query to run, with the formats the client accepts for each kind of result."""
+
+    query: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    substitutions: tuple[tuple[str, Any], ...] = ()
+    results_format: str | None = None
+    graph_format: str | None = None
+    max_results: int = 100_000
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    """A fully serialized response body and the name of its format."""
+
+    body: bytes
+    format_name: str
+    kind: str  # "results" (SELECT, ASK) or "graph" (CONSTRUCT, DESCRIBE)
+
+    @property
+    def format(self) -> Format:
+        """The format of the body (the name crosses the process boundary, not the object)."""
+        return by_name(self.format_name)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    kind: str
+    message: str
+
+
+FAILURES: dict[str, type[KgError]] = {
+    "QuerySyntaxError": QuerySyntaxError,
+    "NotAcceptable": NotAcceptable,
+    "ResultTooLarge": ResultTooLarge,
+}
+
+
+def execute(store: Store, job: QueryJob) -> QueryAnswer:
+    """Run a job in this process: count against the limit, then serialize.
+
+    The result is counted in a first pass and serialized in a second, so an over-large
+    result is refused before any byte of it is written.
+    """
+    first = _run(store, job)
+    if isinstance(first, pyoxigraph.QueryBoolean):
+        fmt = _pick(job.results_format, RESULTS_FORMATS, "an ASK query gives a boolean")
+        return QueryAnswer(serialized_bytes(first.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
+    if not isinstance(first, (pyoxigraph.QuerySolutions, pyoxigraph.QueryTriples)):
+        raise TypeError("unexpected query result")
+    counted = sum(1 for _ in islice(iter(first), job.max_results + 1))
+    if counted > job.max_results:
+        raise ResultTooLarge(
+            f"the result has more than {job.max_results} rows or triples, the limit of this endpoint; "
+            "add LIMIT and OFFSET to page through it, or narrow the query"
+        )
+    second = _run(store, job)
+    if isinstance(second, pyoxigraph.QueryTriples):
+        fmt = _pick(job.graph_format, GRAPH_RESULT_FORMATS, "a CONSTRUCT or DESCRIBE query gives a graph")
+        return QueryAnswer(serialized_bytes(second.serialize(format=OXIGRAPH_RDF[fmt.name])), fmt.name, "graph")
+    if not isinstance(second, pyoxigraph.QuerySolutions):
+        raise TypeError("unexpected query result")
+    fmt = _pick(job.results_format, RESULTS_FORMATS, "a SELECT query gives a table of results")
+    return QueryAnswer(serialized_bytes(second.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
+
+
+def _run(store: Store, job: QueryJob) -> object:
+    substitutions = {pyoxigraph.Variable(name): term for name, term in job.substitutions}
+    return store.select(job.query, job.default_graphs, job.named_graphs, substitutions)
+
+
+def _pick(name: str | None, offered: tuple[Format, ...], what: str) -> Format:
+    if name is None:
+        available = ", ".join(f.media_type for f in offered)
+        raise NotAcceptable(f"{what}, and none of the accepted media types fits; available: {available}")
+    return by_name(name, offered)
+
+
+def _child_loop(connection: Connection, store: Store, inherited: list[Connection]) -> None:
+    """Answer jobs until the parent closes the pipe.
+
+    A forked child inherits the server's signal handlers (gunicorn's graceful-shutdown
+    handlers would make it ignore SIGTERM) and the parent's ends of its siblings' pipes
+    (which would keep a sibling from seeing the parent go): both are undone first.
+    """
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCHLD):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which closes the pipe
+    for other in inherited:
+        other.close()
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer: QueryAnswer | _Failure = execute(store, job)
+        except KgError as error:
+            answer = _Failure(type(error).__name__, str(error))
+        except (ValueError, OSError) as error:  # pyoxigraph: bad IRIs, evaluation errors
+            answer = _Failure("QuerySyntaxError", f"the query cannot be evaluated: {error}")
+        except Exception as error:  # never let a query take the process down silently  # noqa: BLE001
+            answer = _Failure("KgError", f"the query failed inside the server ({type(error).__name__})")
+        connection.send(answer)
+
+
+@dataclass
+class _Child:
+    process: multiprocessing.process.BaseProcess
+    connection: Connection
+
+
+@dataclass
+class QueryExecutor:
+    """A pool of killable query processes, created lazily in each serving process."""
+
+    store: Store
+    processes: int = 2
+    timeout: float = 10.0
+    _pid: int = field(default=-1, init=False)
+    _idle: queue.Queue[_Child] = field(default_factory=queue.Queue, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _busy: set[Connection] = field(default_factory=set, init=False)
+    _lock_busy: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def run(self, job: QueryJob) -> QueryAnswer:
+        """Run a job in a child; raise QueryTimeout (and replace the child) when it overruns."""
+        self._ensure_pool()
+        try:
+            child = self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            raise ServerBusy(f"every query process was busy for {self.timeout:g} s; retry later") from None
+        with self._lock_busy:
+            self._busy.add(child.connection)
+        try:
+            child.connection.send(job)
+            if not child.connection.poll(self.timeout):
+                self._replace(child)
+                raise QueryTimeout(f"the query ran longer than the limit of {self.timeout:g} s and was stopped")
+            answer = child.connection.recv()
+        except (EOFError, OSError):
+            self._replace(child)
+            raise KgError("the query process failed; the query was not answered") from None
+        finally:
+            with self._lock_busy:
+                self._busy.discard(child.connection)
+        self._idle.put(child)
+        if isinstance(answer, _Failure):
+            raise FAILURES.get(answer.kind, KgError)(answer.message)
+        return answer  # type: ignore[no-any-return]
+
+    def _ensure_pool(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()  # a fork (gunicorn worker) starts its own pool
+            self._idle = queue.Queue()
+            self._busy = set()
+            for _ in range(self.processes):
+                self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Child:
+        context = multiprocessing.get_context("fork")
+        parent_end, child_end = context.Pipe()
+        siblings = [child.connection for child in list(self._idle.queue)] + self._busy_connections()
+        process = context.Process(target=_child_loop, args=(child_end, self.store, siblings), daemon=True)
+        process.start()
+        child_end.close()
+        return _Child(process, parent_end)
+
+    def _busy_connections(self) -> list[Connection]:
+        with self._lock_busy:
+            return list(self._busy)
+
+    def _replace(self, child: _Child) -> None:
+        child.process.kill()
+        child.process.join(timeout=5)
+        child.connection.close()
+        self._idle.put(self._spawn())
+
+    def shutdown(self) -> None:
+        """Stop every child of this process (tests; gunicorn stops them with the worker)."""
+        if self._pid != os.getpid():
+            return
+        while True:
+            try:
+                child = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            child.process.kill()
+            child.process.join(timeout=5)
+            child.connection.close()
+
+
+def graph_iris(values: Sequence[str]) -> tuple[str, ...]:
+    """Validate graph IRIs from a request (default-graph-uri, named-graph-uri)."""
+    checked = []
+    for value in values:
+        try:
+            pyoxigraph.NamedNode(value)
+        except ValueError:
+            raise QuerySyntaxError(f"{value!r} is not a valid graph IRI") from None
+        checked.append(value)
+    return tuple(checked)

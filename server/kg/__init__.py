@@ -1,0 +1,1 @@
+"""The build: parse the curated Turtle, validate it with SHACL, reason with HermiT, write dumps."""

@@ -1,0 +1,1 @@
+"""Page models: what templates show, computed from the engine's answers."""

@@ -1,0 +1,286 @@
+"""Sections that a resource page adds by kind, each only when the resource has the class.
+
+A city shows its country, modules, case studies, policies and a map; a module the
+cities its sources count against those identified here, its reports and topics; a
+publication its authors, citations and where to read it; an organisation its roles and
+publications; a person their publications and roles; a source its URLs, kind and what
+it supports. Templates: ``templates/kinds/<kind>.html``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph
+
+from server.views import citations
+from server.web.search import SKOS, solutions
+
+if TYPE_CHECKING:
+    from server.views.resource import Describer, Term
+
+Row = dict[str, Any]
+MAP_WIDTH = 560
+MAP_QUERY = """SELECT ?city ?lat ?long ?class WHERE {
+  ?city a ?class ; <http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat ;
+        <http://www.w3.org/2003/01/geo/wgs84_pos#long> ?long .
+}"""
+
+
+def natural(text: str) -> tuple[Any, ...]:
+    """A sort key that puts S2 before S10 and M1.2 before M1.10."""
+    return tuple((1, int(part), "") if part.isdigit() else (0, 0, part.lower()) for part in re.split(r"(\d+)", text))
+
+
+@dataclass(frozen=True)
+class Section:
+    """One kind's part of a page: the template that draws it and its data."""
+
+    kind: str
+    data: Row
+
+    @property
+    def template(self) -> str:
+        """The partial under templates/kinds/."""
+        return f"kinds/{self.kind}.html"
+
+
+def sections(describer: Describer, iri: str, classes: set[str]) -> list[Section]:
+    """The sections of every kind the resource belongs to."""
+    builders: dict[str, tuple[str, Callable[[Describer, str, set[str]], Row]]] = {
+        "city": ("City", city),
+        "module": ("ResearchModule", module),
+        "publication": ("Publication", publication),
+        "organisation": ("Organisation", organisation),
+        "person": ("Person", person),
+        "source": ("Source", source),
+    }
+    return [
+        Section(kind, build(describer, iri, classes))
+        for kind, (local, build) in builders.items()
+        if describer.term(local).value in classes
+    ]
+
+
+def _views(describer: Describer, iri: str, local: str) -> list[Term]:
+    return [describer.view(node) for node in describer.objects(iri, describer.term(local))]
+
+
+def _first(describer: Describer, iri: str, local: str) -> Term | None:
+    views = _views(describer, iri, local)
+    return views[0] if views else None
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text) if text else math.inf
+    except ValueError:
+        return math.inf
+
+
+def _participation(describer: Describer, node: str, other: str) -> Row:
+    """A participation seen from its city (other="inModule") or its module (other="participant")."""
+    level = describer.value(node, describer.term("evidenceLevel"))
+    ends = describer.objects(node, describer.term(other))
+    return {
+        "other": describer.view(ends[0]) if ends else None,
+        "number": _number(describer.value(ends[0].value, describer.term("moduleNumber")) if ends else None),
+        "evidence": describer.view_iri(level) if level else None,
+        "level": level.rsplit("/", 1)[-1] if level else "",
+        "publications": _views(describer, node, "evidencedBy"),
+        "sources": describer.sources(node),
+    }
+
+
+def _work(describer: Describer, iri: str) -> Row:
+    """A publication in a list: its name, year, kind and module."""
+    kind = describer.kind(iri)
+    issued = describer.value(iri, pyoxigraph.NamedNode("http://purl.org/dc/terms/issued")) or ""
+    return {
+        "work": describer.view_iri(iri),
+        "year": issued[:4],
+        "kind": describer.view_iri(kind) if kind else None,
+        "modules": _views(describer, iri, "outputOf"),
+    }
+
+
+def _works(describer: Describer, iris: list[str]) -> list[Row]:
+    rows = [_work(describer, iri) for iri in iris]
+    return sorted(rows, key=lambda row: (row["year"] or "9999", row["work"].text.lower()))
+
+
+def city(describer: Describer, iri: str, classes: set[str]) -> Row:
+    """Country, modules (with evidence), case studies, policies and the map."""
+    parts = describer.subjects(describer.term("participant"), iri)
+    modules = sorted((_participation(describer, p, "inModule") for p in parts), key=lambda row: row["number"])
+    policies = [
+        {
+            "policy": describer.view_iri(policy),
+            "tie": _first(describer, policy, "clipTie"),
+            "modules": _views(describer, policy, "relatedModule"),
+            "start": describer.value(policy, describer.term("startDate")),
+        }
+        for policy in describer.subjects(describer.term("policyOf"), iri)
+    ]
+    return {
+        "country": _first(describer, iri, "country"),
+        "modules": modules,
+        "studies": _works(describer, describer.subjects(describer.term("aboutCity"), iri)),
+        "policies": sorted(policies, key=lambda row: row["policy"].text.lower()),
+        "map": city_map(describer, iri),
+    }
+
+
+def city_map(describer: Describer, iri: str) -> Row | None:
+    """Every city with coordinates as a dot on an equirectangular sketch, this one highlighted."""
+    city_class = {pyoxigraph.Variable("class"): describer.term("City")}
+    points = {}
+    for row in solutions(describer.state.store.select(MAP_QUERY, substitutions=city_class)):
+        lat, long = _number(row["lat"].value), _number(row["long"].value)
+        if math.isfinite(lat) and math.isfinite(long) and isinstance(row["city"], pyoxigraph.NamedNode):
+            points[row["city"].value] = (lat, long)
+    if not points:
+        return None
+    lats, longs = [p[0] for p in points.values()], [p[1] for p in points.values()]
+    south, north, west, east = min(lats) - 2, max(lats) + 2, min(longs) - 3, max(longs) + 3
+    squeeze = math.cos(math.radians((south + north) / 2))
+    scale = MAP_WIDTH / ((east - west) * squeeze)
+
+    def place(lat: float, long: float) -> tuple[float, float]:
+        return round((long - west) * squeeze * scale, 1), round((north - lat) * scale, 1)
+
+    dots: list[Row] = [
+        {"iri": other, "name": describer.name(other), "xy": place(*point), "here": other == iri}
+        for other, point in sorted(points.items())
+    ]
+    height = round((north - south) * scale, 1)
+    meridians = [(place(north, m)[0], m) for m in range(math.ceil(west / 5) * 5, math.floor(east) + 1, 5)]
+    parallels = [(place(p, west)[1], p) for p in range(math.ceil(south / 5) * 5, math.floor(north) + 1, 5)]
+    dots.sort(key=lambda dot: bool(dot["here"]))  # drawn last, so on top
+    return {"width": MAP_WIDTH, "height": height, "dots": dots, "meridians": meridians, "parallels": parallels}
+
+
+def _stated(describer: Describer, iri: str) -> list[Row]:
+    """What the sources state about the number of cities: one line per figure."""
+    figures: dict[tuple[str, str], list[Any]] = {}
+    for claim in describer.subjects(describer.term("claimAbout"), iri):
+        count = describer.value(claim, describer.term("statedCityCount"))
+        if count:
+            qualifier = describer.value(claim, describer.term("countQualifier")) or "exactly"
+            figures.setdefault((count, qualifier), []).extend(describer.sources(claim))
+    lines = [
+        {"count": count, "qualifier": "" if qualifier == "exactly" else qualifier, "sources": _by_id(refs)}
+        for (count, qualifier), refs in figures.items()
+    ]
+    return sorted(lines, key=lambda line: (_number(line["count"]), line["qualifier"]))
+
+
+def _by_id(refs: list[Any]) -> list[Any]:
+    return sorted(set(refs), key=lambda ref: natural(ref.text))
+
+
+def module(describer: Describer, iri: str, classes: set[str]) -> Row:
+    """Cities counted by the sources and identified here, reports and topics."""
+    parts = describer.subjects(describer.term("inModule"), iri)
+    cities = sorted((_participation(describer, p, "participant") for p in parts), key=lambda r: r["other"].text)
+    only = {row["other"].value for row in cities if row["level"] == "ProjectDescriptionOnly"}
+    return {
+        "stated": _stated(describer, iri),
+        "cities": cities,
+        "identified": len({row["other"].value for row in cities} - only),
+        "description_only": len(only),
+        "reports": _works(describer, describer.subjects(describer.term("outputOf"), iri)),
+        "topics": _topics(describer, iri),
+    }
+
+
+def _topics(describer: Describer, iri: str) -> list[Row]:
+    """The module's topics and the other concepts of their schemes, as a tree (skos:broader)."""
+    in_scheme = pyoxigraph.NamedNode(SKOS + "inScheme")
+    topics = [node.value for node in describer.objects(iri, describer.term("topic"))]
+    schemes = {s.value for t in topics for s in describer.objects(t, in_scheme)}
+    concepts = set(topics) | {c for s in schemes for c in describer.subjects(in_scheme, s)}
+    notation = {c: describer.value(c, pyoxigraph.NamedNode(SKOS + "notation")) or "" for c in concepts}
+    children: dict[str | None, list[str]] = {}
+    for concept in concepts:
+        parents = [b.value for b in describer.objects(concept, pyoxigraph.NamedNode(SKOS + "broader"))]
+        children.setdefault(next((p for p in parents if p in concepts), None), []).append(concept)
+    rows: list[Row] = []
+    seen: set[str] = set()
+
+    def walk(parent: str | None, depth: int) -> None:
+        for concept in sorted(children.get(parent, []), key=lambda c: (natural(notation[c]), c)):
+            if concept not in seen:
+                seen.add(concept)
+                rows.append({"topic": describer.view_iri(concept), "notation": notation[concept], "depth": depth})
+                walk(concept, depth + 1)
+
+    walk(None, 0)
+    for concept in sorted(concepts - seen):  # a cycle of skos:broader has no root: still listed
+        walk(next(p for p, kids in children.items() if concept in kids), 0)
+    return rows
+
+
+def publication(describer: Describer, iri: str, classes: set[str]) -> Row:
+    """Authors in order, the citation and where to read it."""
+    listed = citations.authors(describer, iri)
+    doi = describer.value(iri, pyoxigraph.NamedNode(citations.BIBO + "doi"))
+    handle = describer.value(iri, pyoxigraph.NamedNode(citations.BIBO + "handle"))
+    links = [o.value for o in describer.objects(iri, describer.term("url")) if re.match(r"https?://\S+$", o.value)]
+    links += [f"https://doi.org/{doi}"] if doi else []
+    links += [f"https://hdl.handle.net/{handle}"] if handle else []
+    return {
+        "authors": [{"author": a, "agent": describer.view_iri(a.agent) if a.agent else None} for a in listed],
+        "citation": citations.cite(describer, iri, classes, listed),
+        "links": links,
+    }
+
+
+def _roles(describer: Describer, iri: str) -> list[Row]:
+    """Involvements where the resource is the clip:agent."""
+    rows = []
+    for node in describer.subjects(describer.term("agent"), iri):
+        roles = _views(describer, node, "role")
+        within = _views(describer, node, "involvedIn")
+        if roles or within:
+            start = describer.value(node, describer.term("startDate"))
+            end = describer.value(node, describer.term("endDate"))
+            note = describer.value(node, describer.term("dateNote"))
+            sources = describer.sources(node)
+            rows.append({"roles": roles, "in": within, "start": start, "end": end, "note": note, "sources": sources})
+    return sorted(rows, key=lambda row: (str(row["start"] or "9999"), [t.text for t in row["roles"]]))
+
+
+def organisation(describer: Describer, iri: str, classes: set[str]) -> Row:
+    """Roles in the network and the publications it published."""
+    published = describer.subjects(describer.term("publisher"), iri)
+    return {"roles": _roles(describer, iri), "published": _works(describer, published)}
+
+
+def person(describer: Describer, iri: str, classes: set[str]) -> Row:
+    """Publications (authorships, with position) and roles."""
+    works = []
+    for node in describer.subjects(describer.term("agent"), iri):
+        position = describer.value(node, describer.term("position"))
+        for work in describer.subjects(describer.term("authorship"), node):
+            works.append({**_work(describer, work), "position": position})
+    works.sort(key=lambda row: (str(row["year"] or "9999"), str(row["work"].text).lower()))
+    return {"works": works, "roles": _roles(describer, iri)}
+
+
+def source(describer: Describer, iri: str, classes: set[str]) -> Row:
+    """URLs, kind, title, what it supports; what cites it is the incoming links."""
+    literals = [o for o in describer.objects(iri, describer.term("supports")) if isinstance(o, pyoxigraph.Literal)]
+    urls = [o.value for o in describer.objects(iri, describer.term("url"))]
+    cited_by = {s for s, _, _ in describer.triples(None, None, pyoxigraph.NamedNode(iri))}
+    return {
+        "id": describer.value(iri, describer.term("sourceId")),
+        "urls": [(url, bool(re.match(r"https?://\S+$", url))) for url in urls],
+        "kind": _first(describer, iri, "sourceKind"),
+        "supports": [literal.value for literal in literals],
+        "cited_by": len(cited_by - {pyoxigraph.NamedNode(iri)}),
+    }

@@ -1,0 +1,1 @@
+"""The web site: the Flask application factory, its blueprints, error handlers and templates."""

@@ -1,0 +1,33 @@
+"""Map the project's exceptions to HTTP responses, in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from server.errors import KgError
+
+log = logging.getLogger(__name__)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error with its status and a plain-text message; never a traceback."""
+
+    @app.errorhandler(KgError)
+    def known_error(error: KgError) -> Response:
+        return _text(str(error), error.status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        return _text(f"{error.code} {error.name}: {error.description}", error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> Response:
+        log.exception("unexpected error")
+        return _text("500 Internal Server Error: the server failed; the error is logged.", 500)
+
+
+def _text(message: str, status: int) -> Response:
+    return Response(message + "\n", status=status, mimetype="text/plain")

@@ -1,0 +1,233 @@
+"""The SPARQL 1.1 Protocol endpoint at /sparql, read-only.
+
+https://www.w3.org/TR/sparql11-protocol/ section 2.1: the three query operations
+(query via GET, via URL-encoded POST, via POST directly) with default-graph-uri and
+named-graph-uri; results per the SPARQL 1.1 Query Results formats; errors as
+text/plain with the right status. Section 2.2 (update) is refused: this endpoint
+publishes a dataset and changes nothing. With no query, GET answers the SPARQL 1.1
+Service Description (RDF clients) or the query page (browsers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from server.config import Settings
+from server.engine.executor import QueryAnswer, QueryJob, graph_iris
+from server.engine.policy import check_query, explain_syntax_error
+from server.engine.service_description import service_description
+from server.errors import BadInput, Forbidden, NotAcceptable, PayloadTooLarge, UnsupportedMediaType, UriTooLong
+from server.formats import (
+    GRAPH_RESULT_FORMATS,
+    RDF_FORMATS,
+    RESULTS_FORMATS,
+    Format,
+    by_name,
+    from_parameters,
+    negotiate,
+)
+from server.web.state import state
+
+blueprint = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+HTML = Format("html", "HTML", "text/html", "html", "page")
+DESCRIPTION_FORMATS = (*(f for f in RDF_FORMATS if f.name in ("ttl", "rdf", "nt", "jsonld")),)
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Content-Type, Content-Length, Vary, Retry-After",
+}
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """What a protocol request asks for, whichever of the three operations carried it."""
+
+    query: str | None
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"], provide_automatic_options=False)
+def endpoint() -> Response:
+    """Dispatch on the method and media type (Protocol, section 2.1)."""
+    settings: Settings = current_app.config["KG_SETTINGS"]
+    if len(request.query_string) > settings.max_request_bytes:
+        raise UriTooLong(f"the query string is longer than {settings.max_request_bytes} bytes; send it with POST")
+    if request.method == "POST":
+        parsed = query_via_post(settings)
+    else:
+        parsed = query_via_get()
+    if parsed.query is None:
+        return describe_or_show_page()
+    if _prefers_html():
+        return _page(parsed.query, autorun=True)
+    return _with_headers(_answer(parsed), negotiated=True)
+
+
+@blueprint.route("/sparql", methods=["OPTIONS"])
+def preflight() -> Response:
+    """CORS preflight: which methods and headers a browser client may use."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return _with_headers(response, negotiated=False)
+
+
+def query_via_get() -> ProtocolRequest:
+    """Section 2.1.1: everything in the URL's query string."""
+    args = request.args
+    if "update" in args or "using-graph-uri" in args or "using-named-graph-uri" in args:
+        raise Forbidden("this endpoint is read-only: SPARQL Update is not accepted")
+    return _from_parameters(args.getlist("query"), args.getlist("default-graph-uri"), args.getlist("named-graph-uri"))
+
+
+def query_via_post(settings: Settings) -> ProtocolRequest:
+    """Sections 2.1.2 and 2.1.3: URL-encoded form, or the query as the body."""
+    length = request.content_length
+    if length is not None and length > settings.max_request_bytes:
+        raise PayloadTooLarge(f"the request body is larger than {settings.max_request_bytes} bytes")
+    media_type = request.mimetype
+    if media_type == FORM:
+        form = request.form
+        if "update" in form:
+            raise Forbidden("this endpoint is read-only: SPARQL Update is not accepted")
+        if "query" in request.args:
+            raise BadInput("with a URL-encoded POST, the query goes in the body, not in the URL")
+        return _from_parameters(
+            form.getlist("query"), form.getlist("default-graph-uri"), form.getlist("named-graph-uri")
+        )
+    if media_type == DIRECT:
+        body = request.get_data(cache=False)
+        if len(body) > settings.max_request_bytes:
+            raise PayloadTooLarge(f"the request body is larger than {settings.max_request_bytes} bytes")
+        if "query" in request.args:
+            raise BadInput("a query is in both the body and the URL; send one")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadInput("the query body is not UTF-8") from None
+        return _from_parameters(
+            [text], request.args.getlist("default-graph-uri"), request.args.getlist("named-graph-uri")
+        )
+    if media_type == UPDATE:
+        raise Forbidden("this endpoint is read-only: SPARQL Update is not accepted")
+    raise UnsupportedMediaType(
+        f"a POST to /sparql must be {FORM} or {DIRECT}, not {media_type or 'without a Content-Type'}"
+    )
+
+
+def _from_parameters(queries: list[str], default_graphs: list[str], named_graphs: list[str]) -> ProtocolRequest:
+    if len(queries) > 1:
+        raise BadInput("give exactly one 'query' parameter, not several")
+    query = queries[0] if queries else None
+    if query is not None and not query.strip():
+        raise BadInput("the 'query' parameter is empty")
+    return ProtocolRequest(query, graph_iris(default_graphs), graph_iris(named_graphs))
+
+
+def _answer(parsed: ProtocolRequest) -> Response:
+    query = parsed.query or ""
+    check_query(query)
+    settings: Settings = current_app.config["KG_SETTINGS"]
+    job = QueryJob(
+        query=query,
+        default_graphs=parsed.default_graphs,
+        named_graphs=parsed.named_graphs,
+        results_format=requested_format(RESULTS_FORMATS),
+        graph_format=requested_format(GRAPH_RESULT_FORMATS),
+        max_results=settings.max_results,
+    )
+    return answer_response(run_job(job))
+
+
+def run_job(job: QueryJob) -> QueryAnswer:
+    """Run a job on the executor, explaining syntax errors that are really updates."""
+    try:
+        return state().executor.run(job)
+    except BadInput:
+        explain_syntax_error(job.query)
+        raise
+
+
+def answer_response(answer: QueryAnswer) -> Response:
+    """The HTTP response for a serialized answer."""
+    return Response(answer.body, mimetype=answer.format.media_type)
+
+
+def requested_format(offered: tuple[Format, ...]) -> str | None:
+    """The format name the client wants among ``offered`` (a format parameter beats Accept)."""
+    explicit = format_parameters()
+    if explicit:
+        chosen = from_parameters(explicit, offered)
+        return chosen.name if chosen else None
+    negotiated = negotiate(request.headers.get("Accept"), offered)
+    return negotiated.name if negotiated else None
+
+
+def format_parameters() -> list[str]:
+    """Values of the parameters that name a response format (format, output, results)."""
+    return [v for key in ("format", "output", "results") for v in request.values.getlist(key) if v]
+
+
+def _prefers_html() -> bool:
+    if format_parameters():
+        return False
+    offered = (*RESULTS_FORMATS, HTML)
+    return negotiate(request.headers.get("Accept"), offered) is HTML
+
+
+def describe_or_show_page() -> Response:
+    """No query: the Service Description for RDF clients, the query page for browsers."""
+    offered = (*DESCRIPTION_FORMATS, HTML)
+    explicit = request.values.get("format")
+    chosen = by_name(explicit, DESCRIPTION_FORMATS) if explicit else negotiate(request.headers.get("Accept"), offered)
+    if chosen is None:
+        available = ", ".join(f.media_type for f in offered)
+        raise NotAcceptable(f"none of the accepted media types is available; available: {available}")
+    if chosen is HTML:
+        return _page("", autorun=False)
+    current = state()
+    graph = service_description(request.base_url, current.store.graph_sizes(), current.kg.graph_names())
+    body = graph.serialize(format=chosen.rdflib_name or "turtle", encoding="utf-8")
+    return _with_headers(Response(body, mimetype=chosen.media_type), negotiated=True)
+
+
+def _page(query: str, autorun: bool) -> Response:
+    current = state()
+    html = render_template(
+        "query.html",
+        endpoint=request.base_url,
+        examples=list(current.queries.values()),
+        initial_query=query,
+        autorun=autorun,
+        results_formats=RESULTS_FORMATS,
+        graph_formats=GRAPH_RESULT_FORMATS,
+    )
+    return _with_headers(Response(html, mimetype="text/html"), negotiated=True)
+
+
+def _with_headers(response: Response, negotiated: bool) -> Response:
+    for name, value in CORS_HEADERS.items():
+        response.headers[name] = value
+    if negotiated:
+        response.vary.add("Accept")
+    return response
+
+
+@blueprint.after_app_request
+def cors_on_errors(response: Response) -> Response:
+    """Errors of /sparql and /queries carry CORS headers too, so browser clients can read them."""
+    if request.path.startswith(("/sparql", "/queries", "/openapi")):
+        for name, value in CORS_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if response.status_code == 503:
+            response.headers.setdefault("Retry-After", "5")
+    return response
