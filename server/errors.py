@@ -99,3 +99,28 @@ class UriTooLong(KgError):
 
     status = 414
     exit_code = 2
+
+
+class WrongQueryForm(BadInput):
+    """The query is of another form than the caller asked for (e.g. CONSTRUCT where SELECT is needed)."""
+
+
+class ResultTooLarge(KgError):
+    """The result has more rows or triples than the configured limit."""
+
+    status = 422
+    exit_code = 2
+
+
+class QueryTimeout(KgError):
+    """The query ran past the time limit and was stopped."""
+
+    status = 503
+    exit_code = 3
+
+
+class ServerBusy(KgError):
+    """Every query process stayed busy for the whole time limit."""
+
+    status = 503
+    exit_code = 3

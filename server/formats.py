@@ -20,6 +20,7 @@ class Format:
     kind: str  # "dataset" (keeps named graphs), "graph" (triples only) or "results"
     rdflib_name: str | None = None
     oxigraph_results: pyoxigraph.QueryResultsFormat | None = None
+    oxigraph_rdf: pyoxigraph.RdfFormat | None = None
     aliases: tuple[str, ...] = ()
 
     @property
@@ -29,12 +30,17 @@ class Format:
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("ttl", "Turtle", "text/turtle", "ttl", "graph", "turtle", aliases=("turtle", "n3")),
-    Format("nt", "N-Triples", "application/n-triples", "nt", "graph", "nt", aliases=("ntriples", "n-triples")),
-    Format("nq", "N-Quads", "application/n-quads", "nq", "dataset", "nquads"),
-    Format("trig", "TriG", "application/trig", "trig", "dataset", "trig"),
-    Format("jsonld", "JSON-LD", "application/ld+json", "jsonld", "dataset", "json-ld", aliases=("json-ld",)),
-    Format("rdf", "RDF/XML", "application/rdf+xml", "rdf", "graph", "xml", aliases=("rdf+xml", "rdfxml", "xml")),
+    Format("ttl", "Turtle", "text/turtle", "ttl", "graph", "turtle", aliases=("turtle", "n3"),
+           oxigraph_rdf=pyoxigraph.RdfFormat.TURTLE),
+    Format("nt", "N-Triples", "application/n-triples", "nt", "graph", "nt", aliases=("ntriples", "n-triples"),
+           oxigraph_rdf=pyoxigraph.RdfFormat.N_TRIPLES),
+    Format("nq", "N-Quads", "application/n-quads", "nq", "dataset", "nquads",
+           oxigraph_rdf=pyoxigraph.RdfFormat.N_QUADS),
+    Format("trig", "TriG", "application/trig", "trig", "dataset", "trig", oxigraph_rdf=pyoxigraph.RdfFormat.TRIG),
+    Format("jsonld", "JSON-LD", "application/ld+json", "jsonld", "dataset", "json-ld", aliases=("json-ld",),
+           oxigraph_rdf=pyoxigraph.RdfFormat.JSON_LD),
+    Format("rdf", "RDF/XML", "application/rdf+xml", "rdf", "graph", "xml", aliases=("rdf+xml", "rdfxml", "xml"),
+           oxigraph_rdf=pyoxigraph.RdfFormat.RDF_XML),
     Format("json", "SPARQL results JSON", "application/sparql-results+json", "srj", "results",
            oxigraph_results=pyoxigraph.QueryResultsFormat.JSON),
     Format("xml", "SPARQL results XML", "application/sparql-results+xml", "srx", "results",
@@ -44,10 +50,21 @@ FORMATS: tuple[Format, ...] = (
            oxigraph_results=pyoxigraph.QueryResultsFormat.TSV),
 )  # fmt: skip
 
+GZIP_MEDIA_TYPE = "application/gzip"
+"""What a gzipped dump is served as: a file to download, not a Content-Encoding of its format."""
+
 RDF_FORMATS = tuple(f for f in FORMATS if f.kind in ("graph", "dataset"))
 RESULTS_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
 GRAPH_RESULT_FORMATS = tuple(f for f in FORMATS if f.name in ("ttl", "nt", "rdf", "jsonld"))
 """What a CONSTRUCT or DESCRIBE result can be written as (Turtle first: the default)."""
+HTML = Format("html", "HTML", "text/html", "html", "page")
+"""Pages for people; not in FORMATS, so no RDF or results format lookup ever answers HTML."""
+JSON = Format("json", "JSON", "application/json", "json", "page")
+"""Plain JSON documents (listings, search hits); not SPARQL results JSON, which FORMATS names "json"."""
+RDF_DOCUMENT_FORMATS = GRAPH_RESULT_FORMATS
+"""What an RDF document (a resource, the vocabulary, VoID, DCAT) is offered in, Turtle first."""
+DOCUMENT_FORMATS = (*RDF_DOCUMENT_FORMATS, HTML)
+"""Turtle first: RDF for */* and for clients that send no Accept; HTML only when asked."""
 
 
 def by_name(name: str, among: tuple[Format, ...] = FORMATS) -> Format:
@@ -67,6 +84,45 @@ def by_name(name: str, among: tuple[Format, ...] = FORMATS) -> Format:
             return fmt
     known = ", ".join(f.name for f in among)
     raise NotAcceptable(f"the format {name!r} is not available here (available: {known})")
+
+
+def choose(offered: tuple[Format, ...], accept: str | None, explicit: str | None = None) -> Format:
+    """The format to answer in: the one a ``?format=`` names, else the Accept header's pick.
+
+    Raises:
+        NotAcceptable: the named format is not offered, or the client accepts none of them
+            (the message lists what is available).
+
+    >>> choose(DOCUMENT_FORMATS, "text/html,application/xhtml+xml;q=0.9").name
+    'html'
+    >>> choose(DOCUMENT_FORMATS, "text/html", explicit="nt").name
+    'nt'
+    >>> choose((HTML, JSON), "image/png")
+    Traceback (most recent call last):
+    server.errors.NotAcceptable: none of the accepted media types is available; available: text/html, application/json
+    """
+    if explicit:
+        return by_name(explicit, offered)
+    chosen = negotiate(accept, offered)
+    if chosen is None:
+        available = ", ".join(f.media_type for f in offered)
+        raise NotAcceptable(f"none of the accepted media types is available; available: {available}")
+    return chosen
+
+
+def accepted(name: str | None, offered: tuple[Format, ...], what: str) -> Format:
+    """The format a client accepted for one kind of answer (by name); 406 when it accepts none of them.
+
+    ``what`` says what the answer is ("a SELECT query gives a table of results"), so the
+    client learns why its Accept header did not fit.
+
+    >>> accepted("csv", RESULTS_FORMATS, "a SELECT query gives results").media_type
+    'text/csv'
+    """
+    if name is None:
+        available = ", ".join(f.media_type for f in offered)
+        raise NotAcceptable(f"{what}, and none of the accepted media types fits; available: {available}")
+    return by_name(name, offered)
 
 
 def from_parameters(values: list[str], among: tuple[Format, ...]) -> Format | None:

@@ -14,8 +14,8 @@ from rdflib import Graph, Namespace
 
 from server.config import Settings
 from server.kg.build import KnowledgeGraph
+from server.views.home import KINDS
 from server.web.app import create_app
-from server.web.home import KINDS
 
 from .conftest import DATA
 

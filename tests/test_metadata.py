@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,7 +17,6 @@ from rdflib.term import Node
 from server.formats import RDF_FORMATS
 from server.kg.build import KnowledgeGraph
 from server.urls import Urls
-from server.web.metadata import dataset_facts
 
 BASE = "https://w3id.org/clip-network/"
 CLIP = Namespace(BASE + "def/")
@@ -75,7 +76,7 @@ def as_stored(term: Node) -> Node:
 
 def test_void_triples_is_the_size_of_the_store(void: Graph, app: Flask) -> None:
     assert (DATASET, RDF.type, VOID.Dataset) in void
-    assert number(void, DATASET, VOID.triples) == len(app.extensions["kg"].store)
+    assert number(void, DATASET, VOID.triples) == len(app.extensions["kg"].engine)
 
 
 def test_void_statistics_agree_with_an_independent_count(void: Graph, clip_kg: KnowledgeGraph) -> None:
@@ -266,7 +267,7 @@ def test_browsers_get_a_readable_page(client: FlaskClient, app: Flask, document:
     assert response.mimetype == "text/html"
     assert "Accept" in response.headers["Vary"]
     text = response.get_data(as_text=True)
-    assert str(len(app.extensions["kg"].store)) in text
+    assert str(len(app.extensions["kg"].engine)) in text
     assert "clip-kg.ttl.gz" in text
     assert "Weakly corroborated" in text
 
@@ -289,9 +290,18 @@ def test_urls_follow_the_request_while_iris_stay_under_the_base(client: FlaskCli
     assert all(str(url).startswith("https://data.example.org/dumps/") for url in graph.objects(DATASET, VOID.dataDump))
 
 
-def test_facts_are_computed_once_per_load(app: Flask) -> None:
-    with app.app_context():
-        assert dataset_facts(app.extensions["kg"]) is dataset_facts(app.extensions["kg"])
+def test_home_page_and_catalogue_state_the_same_licence_and_period(client: FlaskClient) -> None:
+    """Both read the one set of dataset facts, so they cannot disagree."""
+    page = client.get("/").get_data(as_text=True)
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)
+    assert found is not None
+    described = json.loads(found.group(1))
+    dcat = Graph().parse(data=client.get("/catalog", headers={"Accept": "text/turtle"}).data, format="turtle")
+    dataset = URIRef(BASE + ".well-known/void#dataset")
+    assert described["license"] == str(dcat.value(dataset, DCTERMS.license))
+    period = dcat.value(dataset, DCTERMS.temporal)
+    start, end = dcat.value(period, DCAT.startDate), dcat.value(period, DCAT.endDate)
+    assert described["temporalCoverage"] == f"{str(start)[:4]}/{str(end)[:4]}" == "2006/2012"
 
 
 def test_every_page_links_both_documents(client: FlaskClient) -> None:

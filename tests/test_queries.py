@@ -15,7 +15,7 @@ from rdflib import Dataset, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 
 from server.engine.catalogue import QUERIES_DIR, NamedQuery, Parameter, catalogue, parse_query_file
-from server.engine.store import Store
+from server.engine.embedded import EmbeddedEngine
 from server.errors import BadInput
 from server.kg.build import KnowledgeGraph
 from server.namespaces import CLIP
@@ -54,17 +54,17 @@ Row = dict[str, str | None]
 
 
 @pytest.fixture(scope="module")
-def store(clip_kg: KnowledgeGraph) -> Store:
+def store(clip_kg: KnowledgeGraph) -> EmbeddedEngine:
     """The whole dataset: ontology, asserted and (with Java) inferred graphs."""
-    return Store(clip_kg.dataset)
+    return EmbeddedEngine(clip_kg.dataset)
 
 
 @pytest.fixture(scope="module")
-def bare_store(clip_kg: KnowledgeGraph) -> Store:
+def bare_store(clip_kg: KnowledgeGraph) -> EmbeddedEngine:
     """The dataset without its inferred graph, as on a machine without Java."""
     dataset = Dataset()
     dataset.addN(quad for quad in clip_kg.dataset.quads((None, None, None, None)) if str(quad[3]) != INFERRED)
-    return Store(dataset)
+    return EmbeddedEngine(dataset)
 
 
 @pytest.fixture(scope="module")
@@ -77,12 +77,11 @@ def ontology(clip_kg: KnowledgeGraph) -> Graph:
     return clip_kg.graph("ontology")
 
 
-def run(store: Store, name: str, values: Mapping[str, str] | None = None) -> list[Row]:
+def run(store: EmbeddedEngine, name: str, values: Mapping[str, str] | None = None) -> list[Row]:
     """Run a named query as the web layer does: parameters validated, then substituted."""
     query = QUERIES[name]
-    solutions = store.select(query.text, substitutions=query.substitutions(values or {}))
-    variables = solutions.variables  # type: ignore[attr-defined]
-    return [{v.value: (s[v].value if s[v] is not None else None) for v in variables} for s in solutions]  # type: ignore[attr-defined]
+    rows = store.rows(query.text, **query.substitutions(values or {}))
+    return [{name: row[name].value if name in row else None for name in rows.variables} for row in rows]
 
 
 def label(graph: Graph, node: URIRef) -> str:
@@ -155,7 +154,7 @@ def test_every_query_orders_its_rows(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES))
-def test_every_query_answers_its_example(store: Store, name: str) -> None:
+def test_every_query_answers_its_example(store: EmbeddedEngine, name: str) -> None:
     assert run(store, name, dict(QUERIES[name].examples))
 
 
@@ -166,7 +165,7 @@ RUNS = [(q.name, dict(q.examples)) for q in QUERIES.values()] + [
 
 @pytest.mark.parametrize(("name", "values"), RUNS, ids=[f"{n}-{'-'.join(v.values()) or 'unbound'}" for n, v in RUNS])
 def test_answers_do_not_depend_on_the_inferred_graph(
-    store: Store, bare_store: Store, name: str, values: dict[str, str]
+    store: EmbeddedEngine, bare_store: EmbeddedEngine, name: str, values: dict[str, str]
 ) -> None:
     assert run(bare_store, name, values) == run(store, name, values)
 
@@ -206,7 +205,7 @@ def test_an_unknown_parameter_is_refused(name: str) -> None:
     ids=[f"{n}-{p.name}" for n, p in PARAMETERS if p.type in ("iri", "string")],
 )
 def test_an_injection_attempt_is_refused_or_bound_as_a_plain_term(
-    store: Store, name: str, parameter: Parameter
+    store: EmbeddedEngine, name: str, parameter: Parameter
 ) -> None:
     size = len(store)
     values = {**dict(QUERIES[name].examples), parameter.name: INJECTION}
@@ -218,19 +217,19 @@ def test_an_injection_attempt_is_refused_or_bound_as_a_plain_term(
     assert len(store) == size
 
 
-def test_an_iri_parameter_that_is_no_resource_gives_no_rows(store: Store) -> None:
+def test_an_iri_parameter_that_is_no_resource_gives_no_rows(store: EmbeddedEngine) -> None:
     assert run(store, "modules_of_city", {"city": "https://w3id.org/clip-network/id/city/atlantis"}) == []
 
 
 # --- cities and modules -------------------------------------------------------------------
 
 
-def test_cities_per_module_counts_directly_identified_cities(store: Store) -> None:
+def test_cities_per_module_counts_directly_identified_cities(store: EmbeddedEngine) -> None:
     rows = run(store, "cities_per_module")
     assert {int(r["number"]): int(r["direct"]) for r in rows} == {1: 8, 2: 6, 3: 10, 4: 4}  # type: ignore[arg-type]
 
 
-def test_cities_per_module_agrees_with_the_participations(store: Store, asserted: Graph) -> None:
+def test_cities_per_module_agrees_with_the_participations(store: EmbeddedEngine, asserted: Graph) -> None:
     table = participations(asserted)
     for row in run(store, "cities_per_module"):
         number = int(row["number"])  # type: ignore[arg-type]
@@ -240,12 +239,12 @@ def test_cities_per_module_agrees_with_the_participations(store: Store, asserted
         assert int(row["s0Only"]) == sum(1 for (_, n), e in table.items() if n == number and e == "S0-only")  # type: ignore[arg-type]
 
 
-def test_cities_per_module_shows_the_stated_counts(store: Store) -> None:
+def test_cities_per_module_shows_the_stated_counts(store: EmbeddedEngine) -> None:
     rows = run(store, "cities_per_module")
     assert {r["number"]: r["stated"] for r in rows} == {"1": "20", "2": "25", "3": "31 / 35", "4": "28"}
 
 
-def test_stated_city_counts_has_a_row_per_count_claim(store: Store, asserted: Graph) -> None:
+def test_stated_city_counts_has_a_row_per_count_claim(store: EmbeddedEngine, asserted: Graph) -> None:
     rows = run(store, "stated_city_counts")
     assert {r["claim"] for r in rows} == {str(c) for c in asserted.subjects(RDF.type, CLIP.CountClaim)}
 
@@ -261,19 +260,19 @@ def test_stated_city_counts_has_a_row_per_count_claim(store: Store, asserted: Gr
     ],
 )
 def test_stated_city_counts_keeps_what_each_source_says(
-    store: Store, about: str, cities: str, source: str, qualifier: str, countries: str | None
+    store: EmbeddedEngine, about: str, cities: str, source: str, qualifier: str, countries: str | None
 ) -> None:
     rows = run(store, "stated_city_counts")
     matching = [r for r in rows if (r["about"], r["cities"], r["source"]) == (about, cities, source)]
     assert [(r["qualifier"], r["countries"]) for r in matching] == [(qualifier, countries)]
 
 
-def test_member_cities_keeps_its_columns(store: Store) -> None:
-    solutions = store.select(QUERIES["member_cities"].text)
-    assert [v.value for v in solutions.variables] == ["city", "name", "country", "lat", "long", "modules"]  # type: ignore[attr-defined]
+def test_member_cities_keeps_its_columns(store: EmbeddedEngine) -> None:
+    rows = store.rows(QUERIES["member_cities"].text)
+    assert rows.variables == ("city", "name", "country", "lat", "long", "modules")
 
 
-def test_member_cities_lists_every_city(store: Store, asserted: Graph) -> None:
+def test_member_cities_lists_every_city(store: EmbeddedEngine, asserted: Graph) -> None:
     rows = run(store, "member_cities")
     assert sorted(column(rows, "city")) == sorted(str(c) for c in asserted.subjects(RDF.type, CLIP.City))
 
@@ -282,7 +281,7 @@ def test_member_cities_lists_every_city(store: Store, asserted: Graph) -> None:
     ("city", "country", "modules", "located"),
     [("vienna", "AT", "1 2 3 4", True), ("athens", "GR", None, True), ("kirklees", "GB", None, False)],
 )
-def test_member_cities_row(store: Store, city: str, country: str, modules: str | None, located: bool) -> None:
+def test_member_cities_row(store: EmbeddedEngine, city: str, country: str, modules: str | None, located: bool) -> None:
     (row,) = [r for r in run(store, "member_cities") if r["city"] == str(CITY[city])]
     assert (row["country"], row["modules"], row["lat"] is not None) == (country, modules, located)
 
@@ -297,12 +296,12 @@ def test_member_cities_row(store: Store, city: str, country: str, modules: str |
         ("athens", ("", "", "", "", "direct")),
     ],
 )
-def test_city_module_matrix_row(store: Store, city: str, cells: tuple[str, ...]) -> None:
+def test_city_module_matrix_row(store: EmbeddedEngine, city: str, cells: tuple[str, ...]) -> None:
     (row,) = [r for r in run(store, "city_module_matrix") if r["city"] == str(CITY[city])]
     assert tuple(row[c] for c in ("module1", "module2", "module3", "module4", "membership")) == cells
 
 
-def test_city_module_matrix_agrees_with_the_participations(store: Store, asserted: Graph) -> None:
+def test_city_module_matrix_agrees_with_the_participations(store: EmbeddedEngine, asserted: Graph) -> None:
     table = participations(asserted)
     rows = run(store, "city_module_matrix")
     assert len(rows) == len(set(asserted.subjects(RDF.type, CLIP.City)))
@@ -311,7 +310,7 @@ def test_city_module_matrix_agrees_with_the_participations(store: Store, asserte
         assert [row[f"module{n}"] for n in range(1, 5)] == [table.get((city, n), "") for n in range(1, 5)]
 
 
-def test_modules_of_city_vienna(store: Store) -> None:
+def test_modules_of_city_vienna(store: EmbeddedEngine) -> None:
     rows = run(store, "modules_of_city", {"city": str(CITY.vienna)})
     assert [(r["number"], r["evidence"]) for r in rows] == [
         ("1", "S0-only"),
@@ -323,7 +322,7 @@ def test_modules_of_city_vienna(store: Store) -> None:
     assert rows[2]["sources"] == "S24"
 
 
-def test_modules_of_city_lists_every_evidencing_publication_and_source(store: Store) -> None:
+def test_modules_of_city_lists_every_evidencing_publication_and_source(store: EmbeddedEngine) -> None:
     (row,) = run(store, "modules_of_city", {"city": str(CITY.budapest)})
     assert set(row["publicationIris"].split()) == {  # type: ignore[union-attr]
         str(PUBLICATION["cee-intergroup-relations-article"]),
@@ -333,7 +332,7 @@ def test_modules_of_city_lists_every_evidencing_publication_and_source(store: St
 
 
 @pytest.mark.parametrize("city", ["amsterdam", "frankfurt", "prague", "stuttgart", "zagreb", "athens"])
-def test_modules_of_city_agrees_with_the_participations(store: Store, asserted: Graph, city: str) -> None:
+def test_modules_of_city_agrees_with_the_participations(store: EmbeddedEngine, asserted: Graph, city: str) -> None:
     expected = sorted((n, e) for (c, n), e in participations(asserted).items() if c == CITY[city])
     rows = run(store, "modules_of_city", {"city": str(CITY[city])})
     assert [(int(r["number"]), r["evidence"]) for r in rows] == expected  # type: ignore[arg-type]
@@ -342,7 +341,7 @@ def test_modules_of_city_agrees_with_the_participations(store: Store, asserted: 
 # --- publications and authors -------------------------------------------------------------
 
 
-def test_publications_of_city_zurich_includes_the_bosswick_case_study(store: Store) -> None:
+def test_publications_of_city_zurich_includes_the_bosswick_case_study(store: EmbeddedEngine) -> None:
     rows = run(store, "publications_of_city", {"city": str(CITY.zurich)})
     assert {
         "publication": str(PUBLICATION["zurich-intercultural-case-study"]),
@@ -354,12 +353,12 @@ def test_publications_of_city_zurich_includes_the_bosswick_case_study(store: Sto
 
 
 @pytest.mark.parametrize("city", ["vienna", "frankfurt", "budapest", "zurich", "athens"])
-def test_publications_of_city_are_those_about_it(store: Store, asserted: Graph, city: str) -> None:
+def test_publications_of_city_are_those_about_it(store: EmbeddedEngine, asserted: Graph, city: str) -> None:
     rows = run(store, "publications_of_city", {"city": str(CITY[city])})
     assert set(column(rows, "publication")) == {str(p) for p in asserted.subjects(CLIP.aboutCity, CITY[city])}
 
 
-def test_publications_of_city_gives_one_row_per_author_in_author_order(store: Store, asserted: Graph) -> None:
+def test_publications_of_city_gives_one_row_per_author_in_author_order(store: EmbeddedEngine, asserted: Graph) -> None:
     rows = run(store, "publications_of_city", {"city": str(CITY.vienna)})
     publication = PUBLICATION["vienna-intercultural-case-study"]
     authors = [(r["position"], r["author"]) for r in rows if r["publication"] == str(publication)]
@@ -373,13 +372,13 @@ def test_publications_of_city_gives_one_row_per_author_in_author_order(store: St
     ]
 
 
-def test_publications_of_city_keeps_publications_without_authors(store: Store) -> None:
+def test_publications_of_city_keeps_publications_without_authors(store: EmbeddedEngine) -> None:
     rows = run(store, "publications_of_city", {"city": str(CITY.frankfurt)})
     (row,) = [r for r in rows if r["publication"] == str(PUBLICATION["frankfurt-intercultural-city-edition-2011"])]
     assert (row["author"], row["date"], row["year"]) == (None, "2011-01", "2011")
 
 
-def test_authors_of_module_3_include_the_18_authors_of_the_overview(store: Store, asserted: Graph) -> None:
+def test_authors_of_module_3_include_the_18_authors_of_the_overview(store: EmbeddedEngine, asserted: Graph) -> None:
     overview = PUBLICATION["intercultural-policies-in-european-cities"]
     overview_authors = {str(asserted.value(a, CLIP.agent)) for a in asserted.objects(overview, CLIP.authorship)}
     assert len(overview_authors) == 18
@@ -389,14 +388,14 @@ def test_authors_of_module_3_include_the_18_authors_of_the_overview(store: Store
 
 
 @pytest.mark.parametrize("number", [1, 2, 3, 4])
-def test_authors_of_module_count_their_publications(store: Store, asserted: Graph, number: int) -> None:
+def test_authors_of_module_count_their_publications(store: EmbeddedEngine, asserted: Graph, number: int) -> None:
     rows = run(store, "authors_of_module", {"module": str(number)})
     expected = {str(person): count for person, count in author_counts(asserted, number).items()}
     assert {r["author"]: int(r["publicationCount"]) for r in rows} == expected  # type: ignore[arg-type]
     assert all(len((r["publicationIris"] or "").split()) == int(r["publicationCount"]) for r in rows)  # type: ignore[arg-type]
 
 
-def test_authors_of_module_puts_the_most_prolific_first(store: Store) -> None:
+def test_authors_of_module_puts_the_most_prolific_first(store: EmbeddedEngine) -> None:
     counts = [int(r["publicationCount"]) for r in run(store, "authors_of_module", {"module": "1"})]  # type: ignore[arg-type]
     assert counts == sorted(counts, reverse=True)
     # Lüken-Klaßen: the two Frankfurt case studies, Arnsberg, Stuttgart, the overview report,
@@ -404,12 +403,12 @@ def test_authors_of_module_puts_the_most_prolific_first(store: Store) -> None:
     assert counts[0] == 7
 
 
-def test_authors_of_an_unknown_module_are_none(store: Store) -> None:
+def test_authors_of_an_unknown_module_are_none(store: EmbeddedEngine) -> None:
     assert run(store, "authors_of_module", {"module": "7"}) == []
 
 
 def test_publications_by_year_without_a_year_lists_every_publication(
-    store: Store, asserted: Graph, ontology: Graph
+    store: EmbeddedEngine, asserted: Graph, ontology: Graph
 ) -> None:
     rows = run(store, "publications_by_year")
     expected = publications(asserted, ontology)
@@ -417,37 +416,37 @@ def test_publications_by_year_without_a_year_lists_every_publication(
     assert sorted(column(rows, "publication")) == sorted(str(p) for p in expected)
 
 
-def test_publications_by_year_with_a_year(store: Store, asserted: Graph) -> None:
+def test_publications_by_year_with_a_year(store: EmbeddedEngine, asserted: Graph) -> None:
     issued_2009 = {str(p) for p, d in asserted.subject_objects(DCTERMS.issued) if str(d).startswith("2009")}
     rows = run(store, "publications_by_year", {"year": "2009"})
     assert len(issued_2009) == 11
     assert set(column(rows, "publication")) == issued_2009
 
 
-def test_publications_by_year_lists_undated_publications_last(store: Store) -> None:
+def test_publications_by_year_lists_undated_publications_last(store: EmbeddedEngine) -> None:
     years = column(run(store, "publications_by_year"), "year")
     assert years[0] == "2007"
     assert "" in years
     assert years[years.index("") :] == [""] * (len(years) - years.index(""))
 
 
-def test_publications_by_year_counts_authors(store: Store) -> None:
+def test_publications_by_year_counts_authors(store: EmbeddedEngine) -> None:
     rows = run(store, "publications_by_year", {"year": "2010"})
     counts = {r["publication"]: r["authors"] for r in rows}
     assert counts[str(PUBLICATION["intercultural-policies-in-european-cities"])] == "18"
     assert counts[str(PUBLICATION["vienna-intercultural-case-study"])] == "3"
 
 
-def test_publications_by_year_for_a_year_without_publications(store: Store) -> None:
+def test_publications_by_year_for_a_year_without_publications(store: EmbeddedEngine) -> None:
     assert run(store, "publications_by_year", {"year": "1999"}) == []
 
 
-def test_people_lists_every_person(store: Store, asserted: Graph) -> None:
+def test_people_lists_every_person(store: EmbeddedEngine, asserted: Graph) -> None:
     rows = run(store, "people")
     assert sorted(column(rows, "person")) == sorted(str(p) for p in asserted.subjects(RDF.type, CLIP.Person))
 
 
-def test_people_count_the_publications_they_authored(store: Store, asserted: Graph) -> None:
+def test_people_count_the_publications_they_authored(store: EmbeddedEngine, asserted: Graph) -> None:
     authored: dict[str, set[URIRef]] = defaultdict(set)
     for publication, authorship in asserted.subject_objects(CLIP.authorship):
         authored[str(asserted.value(authorship, CLIP.agent))].add(publication)  # type: ignore[arg-type]
@@ -466,12 +465,12 @@ def test_people_count_the_publications_they_authored(store: Store, asserted: Gra
         ("h-crawley", set()),
     ],
 )
-def test_people_with_their_affiliations(store: Store, person: str, affiliations: set[str]) -> None:
+def test_people_with_their_affiliations(store: EmbeddedEngine, person: str, affiliations: set[str]) -> None:
     (row,) = [r for r in run(store, "people") if r["person"] == str(PERSON[person])]
     assert set((row["affiliationIris"] or "").split()) == {str(ORGANISATION[a]) for a in affiliations}
 
 
-def test_people_are_sorted_by_family_name(store: Store, asserted: Graph) -> None:
+def test_people_are_sorted_by_family_name(store: EmbeddedEngine, asserted: Graph) -> None:
     rows = run(store, "people")
     family = [str(asserted.value(URIRef(r["person"]), FOAF.familyName)).lower() for r in rows]  # type: ignore[arg-type]
     assert family == sorted(family)
@@ -484,7 +483,7 @@ def narrower_or_same(graph: Graph, topic: URIRef) -> set[URIRef]:
     return set(graph.transitive_subjects(SKOS.broader, topic))
 
 
-def test_policies_by_topic_m3_4_includes_narrower_topics(store: Store) -> None:
+def test_policies_by_topic_m3_4_includes_narrower_topics(store: EmbeddedEngine) -> None:
     rows = run(store, "policies_by_topic", {"topic": str(ID["topic/m3-4"])})
     assert [(r["policy"], r["matchedTopics"]) for r in rows] == [
         (str(POLICY["amsterdam-we-amsterdammers"]), "M3.4"),
@@ -493,7 +492,7 @@ def test_policies_by_topic_m3_4_includes_narrower_topics(store: Store) -> None:
 
 
 @pytest.mark.parametrize("topic", ["m1", "m1-1", "m1-1-2", "m2-1", "m3", "m4-3", "m1-r"])
-def test_policies_by_topic_agrees_with_the_typology(store: Store, asserted: Graph, topic: str) -> None:
+def test_policies_by_topic_agrees_with_the_typology(store: EmbeddedEngine, asserted: Graph, topic: str) -> None:
     topics = narrower_or_same(asserted, ID[f"topic/{topic}"])
     expected = {
         str(p)
@@ -504,7 +503,7 @@ def test_policies_by_topic_agrees_with_the_typology(store: Store, asserted: Grap
     assert sorted(column(rows, "policy")) == sorted(expected)
 
 
-def test_policies_by_topic_without_a_topic_lists_every_level(store: Store, asserted: Graph) -> None:
+def test_policies_by_topic_without_a_topic_lists_every_level(store: EmbeddedEngine, asserted: Graph) -> None:
     expected = {
         (str(topic), str(policy))
         for policy, filed in asserted.subject_objects(CLIP.topic)
@@ -515,7 +514,7 @@ def test_policies_by_topic_without_a_topic_lists_every_level(store: Store, asser
     assert sorted((r["topic"], r["policy"]) for r in rows) == sorted(expected)
 
 
-def test_policies_by_topic_shows_city_tie_and_sources(store: Store) -> None:
+def test_policies_by_topic_shows_city_tie_and_sources(store: EmbeddedEngine) -> None:
     rows = run(store, "policies_by_topic", {"topic": str(ID["topic/m2-1"])})
     (row,) = [r for r in rows if r["policy"] == str(POLICY["stuttgart-pact-for-integration"])]
     assert row["city"] == str(CITY.stuttgart)
@@ -524,12 +523,12 @@ def test_policies_by_topic_shows_city_tie_and_sources(store: Store) -> None:
 
 
 @pytest.mark.parametrize("city", ["vienna", "frankfurt", "stuttgart", "athens"])
-def test_policies_of_city_are_its_policies(store: Store, asserted: Graph, city: str) -> None:
+def test_policies_of_city_are_its_policies(store: EmbeddedEngine, asserted: Graph, city: str) -> None:
     rows = run(store, "policies_of_city", {"city": str(CITY[city])})
     assert sorted(column(rows, "policy")) == sorted(str(p) for p in asserted.subjects(CLIP.policyOf, CITY[city]))
 
 
-def test_policies_of_city_gives_names_modules_topics_and_dates(store: Store) -> None:
+def test_policies_of_city_gives_names_modules_topics_and_dates(store: EmbeddedEngine) -> None:
     rows = run(store, "policies_of_city", {"city": str(CITY.frankfurt)})
     (row,) = [r for r in rows if r["policy"] == str(POLICY["frankfurt-integration-department-and-amka"])]
     assert set(row["originalNames"].split(" | ")) == {
@@ -540,7 +539,7 @@ def test_policies_of_city_gives_names_modules_topics_and_dates(store: Store) -> 
     assert set(row["topics"].split(", ")) == {"M2.1.3", "M3.2"}  # type: ignore[union-attr]
 
 
-def test_policies_of_city_keeps_the_precision_of_start_dates(store: Store) -> None:
+def test_policies_of_city_keeps_the_precision_of_start_dates(store: EmbeddedEngine) -> None:
     rows = run(store, "policies_of_city", {"city": str(CITY.vienna)})
     starts = {r["policy"]: r["start"] for r in rows}
     assert starts[str(POLICY["vienna-startwien"])] == "2008-10"
@@ -551,7 +550,7 @@ def test_policies_of_city_keeps_the_precision_of_start_dates(store: Store) -> No
 # --- organisations, timeline, sources, claims ----------------------------------------------
 
 
-def test_organisations_by_role_founders(store: Store) -> None:
+def test_organisations_by_role_founders(store: EmbeddedEngine) -> None:
     rows = run(store, "organisations_by_role", {"role": str(CLIP.Founder)})
     assert sorted(column(rows, "agent")) == sorted(
         str(ORGANISATION[o]) for o in ("congress", "city-of-stuttgart", "eurofound")
@@ -559,7 +558,7 @@ def test_organisations_by_role_founders(store: Store) -> None:
     assert {(r["contextKind"], r["start"]) for r in rows} == {("network", "2006")}
 
 
-def test_organisations_by_role_without_a_role_lists_every_involvement(store: Store, asserted: Graph) -> None:
+def test_organisations_by_role_without_a_role_lists_every_involvement(store: EmbeddedEngine, asserted: Graph) -> None:
     rows = run(store, "organisations_by_role")
     assert sorted(column(rows, "involvement")) == sorted(str(i) for i in asserted.subjects(RDF.type, CLIP.Involvement))
 
@@ -575,7 +574,7 @@ def test_organisations_by_role_without_a_role_lists_every_involvement(store: Sto
     ],
 )
 def test_organisations_by_role_gives_kind_context_and_period(
-    store: Store, involvement: str, kind: str, context_kind: str, start: str | None, end: str | None
+    store: EmbeddedEngine, involvement: str, kind: str, context_kind: str, start: str | None, end: str | None
 ) -> None:
     (row,) = [
         r for r in run(store, "organisations_by_role") if r["involvement"] == str(ID[f"involvement/{involvement}"])
@@ -583,13 +582,15 @@ def test_organisations_by_role_gives_kind_context_and_period(
     assert (row["agentKind"], row["contextKind"], row["start"], row["end"]) == (kind, context_kind, start, end)
 
 
-def test_timeline_has_every_event_and_every_dated_publication(store: Store, asserted: Graph, ontology: Graph) -> None:
+def test_timeline_has_every_event_and_every_dated_publication(
+    store: EmbeddedEngine, asserted: Graph, ontology: Graph
+) -> None:
     events = set(asserted.subjects(RDF.type, CLIP.Event)) | set(asserted.subjects(RDF.type, CLIP.Meeting))
     dated = {p for p in publications(asserted, ontology) if (p, DCTERMS.issued, None) in asserted}
     assert sorted(column(run(store, "timeline"), "item")) == sorted(str(i) for i in events | dated)
 
 
-def test_timeline_is_in_date_order_with_undated_items_last(store: Store) -> None:
+def test_timeline_is_in_date_order_with_undated_items_last(store: EmbeddedEngine) -> None:
     dates = column(run(store, "timeline"), "date")
     known = [d for d in dates if d is not None]
     assert known == sorted(known)
@@ -605,19 +606,19 @@ def test_timeline_is_in_date_order_with_undated_items_last(store: Store) -> None
     ],
 )
 def test_timeline_keeps_the_precision_of_dates(
-    store: Store, event: str, date: str, end: str | None, precision: str, note: str | None
+    store: EmbeddedEngine, event: str, date: str, end: str | None, precision: str, note: str | None
 ) -> None:
     (row,) = [r for r in run(store, "timeline") if r["item"] == str(ID[f"event/{event}"])]
     assert (row["date"], row["end"], row["precision"], row["dateNote"]) == (date, end, precision, note)
 
 
-def test_sources_of_resource_vienna(store: Store, asserted: Graph) -> None:
+def test_sources_of_resource_vienna(store: EmbeddedEngine, asserted: Graph) -> None:
     rows = run(store, "sources_of_resource", {"resource": str(CITY.vienna)})
     assert sorted(column(rows, "source")) == sorted(str(s) for s in asserted.objects(CITY.vienna, DCTERMS.source))
     assert column(rows, "id") == ["S1", "S46", "SQ", None]  # SQ, then GeoNames, which has no register ID
 
 
-def test_sources_of_resource_gives_kind_title_and_every_url(store: Store) -> None:
+def test_sources_of_resource_gives_kind_title_and_every_url(store: EmbeddedEngine) -> None:
     (row,) = run(store, "sources_of_resource", {"resource": str(ID["participation/vienna-intercultural"])})
     assert (row["id"], row["kind"]) == ("S24", str(CLIP.DocumentCopy))
     assert row["title"].startswith("Intercultural policies and intergroup relations")  # type: ignore[union-attr]
@@ -630,12 +631,12 @@ def test_sources_of_resource_gives_kind_title_and_every_url(store: Store) -> Non
 @pytest.mark.parametrize(
     "resource", ["policy/stuttgart-pact-for-integration", "claim/network-size-s15", "person/sonia-gsir"]
 )
-def test_sources_of_resource_agrees_with_the_data(store: Store, asserted: Graph, resource: str) -> None:
+def test_sources_of_resource_agrees_with_the_data(store: EmbeddedEngine, asserted: Graph, resource: str) -> None:
     rows = run(store, "sources_of_resource", {"resource": str(ID[resource])})
     assert set(column(rows, "id")) == source_ids(asserted, ID[resource])
 
 
-def test_disputed_facts_covers_every_claim_once(store: Store, asserted: Graph) -> None:
+def test_disputed_facts_covers_every_claim_once(store: EmbeddedEngine, asserted: Graph) -> None:
     claims = [c for r in run(store, "disputed_facts") for c in (r["claims"] or "").split()]
     expected = set(asserted.subjects(RDF.type, CLIP.CountClaim)) | set(asserted.subjects(RDF.type, CLIP.PeriodClaim))
     assert sorted(claims) == sorted(str(c) for c in expected)
@@ -653,7 +654,7 @@ def test_disputed_facts_covers_every_claim_once(store: Store, asserted: Graph) -
     ],
 )
 def test_disputed_facts_counts_the_different_values(
-    store: Store, subject: str, kind: str, values: int, disputed: str
+    store: EmbeddedEngine, subject: str, kind: str, values: int, disputed: str
 ) -> None:
     rows = [r for r in run(store, "disputed_facts") if (r["subject"], r["kind"]) == (str(ID[subject]), kind)]
     assert len(rows) == values
@@ -673,7 +674,7 @@ def test_disputed_facts_counts_the_different_values(
     ],
 )
 def test_disputed_facts_shows_which_sources_give_each_value(
-    store: Store, subject: str, kind: str, value: str, sources: str
+    store: EmbeddedEngine, subject: str, kind: str, value: str, sources: str
 ) -> None:
     rows = run(store, "disputed_facts")
     (row,) = [r for r in rows if (r["subject"], r["kind"], r["value"]) == (str(ID[subject]), kind, value)]
@@ -694,11 +695,11 @@ def test_disputed_facts_shows_which_sources_give_each_value(
         ("Bosswick, W.", PERSON["wolfgang-bosswick"]),
     ],
 )
-def test_find_resources_by_any_of_their_names(store: Store, text: str, resource: URIRef) -> None:
+def test_find_resources_by_any_of_their_names(store: EmbeddedEngine, text: str, resource: URIRef) -> None:
     assert str(resource) in column(run(store, "find_resources", {"text": text}), "resource")
 
 
-def test_find_resources_matches_only_names_that_contain_the_text(store: Store) -> None:
+def test_find_resources_matches_only_names_that_contain_the_text(store: EmbeddedEngine) -> None:
     rows = run(store, "find_resources", {"text": "görgl"})
     assert rows
     assert all("görgl" in (r["matchedName"] or "").lower() for r in rows)
@@ -715,7 +716,7 @@ def test_a_query_that_cannot_take_its_parameter_stops_the_start(tmp_path: Path, 
         encoding="utf-8",
     )
     with pytest.raises(BadInput, match="queries/broken.rq does not run with its example values"):
-        check_named_queries(Store(clip_kg.dataset), catalogue(tmp_path))
+        check_named_queries(EmbeddedEngine(clip_kg.dataset), catalogue(tmp_path))
 
 
 def test_reserved_parameter_names_are_refused(tmp_path: Path) -> None:

@@ -301,7 +301,7 @@ def test_parameterised_example_runs_with_its_form(browser: Any, live_url: str, a
     if not with_city:
         pytest.skip("no named query in queries/ has a 'city' parameter yet")
     named = with_city[0]
-    settings: Settings = app.config["KG_SETTINGS"]
+    settings: Settings = app.extensions["kg"].settings
     values: dict[str, str] = {}
     for parameter in named.parameters:
         if parameter.name == "city":

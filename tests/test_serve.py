@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -18,48 +15,17 @@ import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from .conftest import HAS_JAVA
+from .live import clip_kg_serve
 
 pytestmark = pytest.mark.live
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(cache_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "KG_CACHE_DIR": str(cache_dir),
-        "KG_QUERY_TIMEOUT": "2",
-        "KG_REASONING": "yes" if HAS_JAVA else "no",
-    }
-    command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", "2", "--threads", "2"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"clip-kg serve exited: {process.stderr.read().decode() if process.stderr else ''}")
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2):  # noqa: S310 - loopback only
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("clip-kg serve did not answer within 120 s")
-    yield url, process
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=10)
-    if process.stderr:
-        process.stderr.close()
+    with clip_kg_serve(cache_dir, query_timeout="2", reasoning="yes" if HAS_JAVA else "no") as running:
+        yield running
 
 
 def test_gunicorn_answers_sparqlwrapper(served: tuple[str, subprocess.Popen[bytes]]) -> None:

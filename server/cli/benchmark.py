@@ -12,15 +12,17 @@ import resource
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from rdflib import Graph
 
 from server.config import Settings, resolve_inputs
-from server.engine.store import Store
+from server.engine.embedded import EmbeddedEngine
+from server.engine.interface import Engine
+from server.engine.terms import Term
 from server.kg.build import KnowledgeGraph, build
 from server.kg.loading import parse_files
 from server.kg.reasoning import reason
@@ -69,7 +71,7 @@ def run(repeat: int = 20) -> str:
         step("OWL reasoning (HermiT)", lambda: reason(ontology, data))
         kg = step("whole build, cold cache", lambda: build(settings))
         step("whole build, warm cache", lambda: build(settings))
-        store = step("load into pyoxigraph", lambda: Store(kg.dataset))
+        store = step("load into pyoxigraph", lambda: EmbeddedEngine(kg.dataset))
     lines = ["Build steps on the CLIP graph"]
     lines += [f"  {name:<32} {seconds * 1000:9.1f} ms" for name, seconds in steps]
     union = Graph()
@@ -78,7 +80,7 @@ def run(repeat: int = 20) -> str:
     lines += ["", f"Query latency, median of {repeat} runs over {len(union)} triples"]
     lines.append(f"  {'query':<52} {'pyoxigraph':>11} {'rdflib':>11} {'ratio':>7}")
     for name, query in QUERIES.items():
-        oxigraph = statistics.median(timed(lambda q=query: _consume(store.select(q)), repeat))  # type: ignore[misc]
+        oxigraph = statistics.median(timed(partial(_run_on_engine, store, query, {}), repeat))
         rdflib = statistics.median(timed(lambda q=query: list(union.query(q)), repeat))  # type: ignore[misc]
         lines.append(f"  {name:<52} {oxigraph:9.2f} ms {rdflib:9.2f} ms {rdflib / oxigraph:6.0f}x")
     lines += ["", *named_query_latency(kg, settings, repeat)]
@@ -97,14 +99,14 @@ def named_query_latency(kg: KnowledgeGraph, settings: Settings, repeat: int) -> 
 
     app = create_app(settings, kg)
     client = app.test_client()
-    store: Store = app.extensions["kg"].store
+    store: Engine = app.extensions["kg"].engine
     lines = [f"Named queries, {repeat} runs each (engine: pyoxigraph alone; HTTP: GET /queries/NAME as JSON)"]
     lines.append(f"  {'query':<24} {'rows':>5} {'engine p50':>11} {'HTTP p50':>10} {'HTTP p95':>10}")
     try:
         for name, query in sorted(app.extensions["kg"].queries.items()):
             values = dict(query.examples)
             bindings = query.substitutions(values)
-            rows = _consume(store.select(query.text, substitutions=bindings))
+            rows = _run_on_engine(store, query.text, bindings)
             engine = timed(partial(_run_on_engine, store, query.text, bindings), repeat)
             http = timed(partial(client.get, f"/queries/{name}", query_string=values), repeat)
             lines.append(
@@ -116,15 +118,10 @@ def named_query_latency(kg: KnowledgeGraph, settings: Settings, repeat: int) -> 
     return lines
 
 
-def _run_on_engine(store: Store, text: str, bindings: dict[Any, object]) -> int:
-    return _consume(store.select(text, substitutions=bindings))
+def _run_on_engine(store: Engine, text: str, bindings: dict[str, Term]) -> int:
+    return len(store.rows(text, **bindings))
 
 
 def _percentile(values: list[float], percent: int) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
-
-
-def _consume(results: object) -> int:
-    """Iterate the results so lazy engines do all their work."""
-    return sum(1 for _ in results) if isinstance(results, Iterable) else 1

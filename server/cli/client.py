@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import pyoxigraph
+import sys
+
 from rdflib.plugins.sparql.parser import parseQuery
 from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from server.config import Settings
 from server.engine.catalogue import resolve
-from server.engine.store import Store, serialized_bytes
-from server.errors import BadInput, KgError, QuerySyntaxError
-from server.formats import Format
+from server.engine.embedded import EmbeddedEngine
+from server.engine.interface import QueryJob
+from server.errors import BadInput, KgError, NotAcceptable, QuerySyntaxError
+from server.formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, Format
 from server.kg.build import build
 from server.kg.progress import Progress
 
 WRAPPER_FORMATS = {"json": JSON, "xml": XML, "csv": CSV, "tsv": TSV, "ttl": TURTLE, "rdf": RDFXML, "nt": N3}
-OXIGRAPH_GRAPH_FORMATS = {
-    "ttl": pyoxigraph.RdfFormat.TURTLE,
-    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
-    "rdf": pyoxigraph.RdfFormat.RDF_XML,
-}
 
 
 def run_query(
@@ -47,17 +44,26 @@ def run_query(
                 f"on a clip-kg server use its API, {endpoint.rsplit('/sparql', 1)[0]}/queries/{query_or_name}"
             )
         return _remote(text, endpoint, fmt)
-    store = Store(build(settings, progress).dataset)
-    results = store.select(text, substitutions=substitutions)
-    if isinstance(results, pyoxigraph.QueryTriples):
-        if fmt.name not in OXIGRAPH_GRAPH_FORMATS:
-            raise BadInput(f"a CONSTRUCT or DESCRIBE query gives a graph: choose ttl, nt or rdf, not {fmt.name}")
-        return serialized_bytes(results.serialize(format=OXIGRAPH_GRAPH_FORMATS[fmt.name]))
-    if fmt.oxigraph_results is None:
-        raise BadInput(f"a SELECT or ASK query gives results: choose json, xml, csv or tsv, not {fmt.name}")
-    if not isinstance(results, (pyoxigraph.QuerySolutions, pyoxigraph.QueryBoolean)):
-        raise BadInput("the query gives neither results nor a graph")
-    return serialized_bytes(results.serialize(format=fmt.oxigraph_results))
+    engine = EmbeddedEngine(build(settings, progress).dataset)
+    job = QueryJob(
+        query=text,
+        substitutions=tuple(substitutions.items()),
+        results_format=fmt.name if fmt in RESULTS_FORMATS else None,
+        graph_format=fmt.name if fmt in GRAPH_RESULT_FORMATS else None,
+        max_results=sys.maxsize - 1,  # the command line has no row limit
+    )
+    try:
+        return engine.answer(job).body
+    except NotAcceptable:
+        raise BadInput(_wrong_format(fmt)) from None
+
+
+def _wrong_format(fmt: Format) -> str:
+    if fmt in RESULTS_FORMATS:
+        graphs = ", ".join(f.name for f in GRAPH_RESULT_FORMATS)
+        return f"a CONSTRUCT or DESCRIBE query gives a graph: choose {graphs}, not {fmt.name}"
+    results = ", ".join(f.name for f in RESULTS_FORMATS)
+    return f"a SELECT or ASK query gives results: choose {results}, not {fmt.name}"
 
 
 def _remote(text: str, endpoint: str, fmt: Format) -> bytes:

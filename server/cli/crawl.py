@@ -13,9 +13,9 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import pyoxigraph
-
+from server.engine.parsing import iris_in
 from server.errors import BadInput
+from server.formats import by_name
 
 
 @dataclass
@@ -44,12 +44,7 @@ def resource_iris(server: str, base: str) -> list[str]:
     """IRIs under ``base`` that appear in the server's N-Triples dump."""
     with urllib.request.urlopen(f"{server}/dumps/clip-kg.nt", timeout=60) as response:  # noqa: S310
         data = response.read()
-    found: set[str] = set()
-    for triple in pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_TRIPLES):
-        for term in (triple.subject, triple.object):
-            if isinstance(term, pyoxigraph.NamedNode) and term.value.startswith(base):
-                found.add(term.value)
-    return sorted(found)
+    return sorted({iri for iri in iris_in(data, by_name("nt")) if iri.startswith(base)})
 
 
 def local_url(server: str, base: str, iri: str) -> str:

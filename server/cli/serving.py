@@ -45,5 +45,9 @@ def serve(settings: Settings, progress: Progress) -> None:
         "preload_app": True,
         "accesslog": "-",
         "timeout": 60,
+        # gunicorn refuses request lines over 4094 bytes with an HTML page of its own, so a
+        # GET query of 5 KB never reached the endpoint; 0 lifts its limit (gunicorn 27 still
+        # stops at 1 MiB) and the endpoint answers 414 in plain text past KG_MAX_REQUEST_BYTES.
+        "limit_request_line": 0,
     }
     GunicornApplication(app, options).run()

@@ -26,10 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph
 from rdflib.plugins.sparql.parser import parseQuery
 
 from server.config import PROJECT_ROOT
+from server.engine.terms import Iri, Literal, Term
 from server.errors import BadInput, NotFound
 from server.namespaces import CANONICAL_BASE
 
@@ -72,23 +72,23 @@ class Parameter:
     default: str | None
     description: str
 
-    def bind(self, raw: str) -> pyoxigraph.NamedNode | pyoxigraph.Literal:
+    def bind(self, raw: str) -> Iri | Literal:
         """Validate a request value and make it an RDF term of the declared type.
 
         >>> Parameter("n", "integer", False, None, "").bind("3")
-        <Literal value=3 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>
+        Literal(value='3', language='', datatype='http://www.w3.org/2001/XMLSchema#integer')
         """
         value = raw.strip()
         if self.type == "iri":
             if not IRI.fullmatch(value):
                 raise BadInput(f"parameter {self.name!r} must be an absolute IRI, not {raw!r}")
-            return pyoxigraph.NamedNode(value)
+            return Iri(value)
         pattern = LEXICAL.get(self.type)
         if pattern is not None and not pattern.fullmatch(value):
             raise BadInput(f"parameter {self.name!r} must be a {self.type}, not {raw!r}")
         if self.type == "language":
-            return pyoxigraph.Literal(value.lower())
-        return pyoxigraph.Literal(value, datatype=pyoxigraph.NamedNode(PARAMETER_TYPES[self.type] or XSD + "string"))
+            return Literal(value.lower())
+        return Literal(value, datatype=PARAMETER_TYPES[self.type] or XSD + "string")
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class NamedQuery:
     parameters: tuple[Parameter, ...]
     examples: tuple[tuple[str, str], ...] = ()
 
-    def substitutions(self, values: Mapping[str, str]) -> dict[pyoxigraph.Variable, object]:
+    def substitutions(self, values: Mapping[str, str]) -> dict[str, Term]:
         """The variable bindings for the given request values, defaults applied.
 
         Raises:
@@ -113,14 +113,14 @@ class NamedQuery:
         if unknown:
             expected = ", ".join(sorted(known)) or "none"
             raise BadInput(f"unknown parameter(s) {', '.join(unknown)} for query {self.name!r} (expected: {expected})")
-        bindings: dict[pyoxigraph.Variable, object] = {}
+        bindings: dict[str, Term] = {}
         for parameter in self.parameters:
             raw = values.get(parameter.name, parameter.default)
             if raw is None or raw == "":
                 if parameter.required:
                     raise BadInput(f"query {self.name!r} needs the parameter {parameter.name!r}")
                 continue
-            bindings[pyoxigraph.Variable(parameter.name)] = parameter.bind(raw)
+            bindings[parameter.name] = parameter.bind(raw)
         return bindings
 
 

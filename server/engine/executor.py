@@ -17,72 +17,27 @@ import os
 import queue
 import signal
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from multiprocessing.connection import Connection
-from typing import Any
 
-import pyoxigraph
+from server.engine.interface import Engine, QueryAnswer, QueryJob
+from server.errors import (
+    KgError,
+    NotAcceptable,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultTooLarge,
+    ServerBusy,
+    WrongQueryForm,
+)
 
-from server.engine.store import Store, serialized_bytes
-from server.errors import KgError, NotAcceptable, QuerySyntaxError
-from server.formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, Format, by_name
-
-OXIGRAPH_RDF = {
-    "ttl": pyoxigraph.RdfFormat.TURTLE,
-    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
-    "rdf": pyoxigraph.RdfFormat.RDF_XML,
-    "jsonld": pyoxigraph.RdfFormat.JSON_LD,
+FAILURES: dict[str, type[KgError]] = {
+    "QuerySyntaxError": QuerySyntaxError,
+    "WrongQueryForm": WrongQueryForm,
+    "NotAcceptable": NotAcceptable,
+    "ResultTooLarge": ResultTooLarge,
 }
-
-
-class QueryTimeout(KgError):
-    """The query ran past the time limit and was stopped."""
-
-    status = 503
-    exit_code = 3
-
-
-class ServerBusy(KgError):
-    """Every query process stayed busy for the whole time limit."""
-
-    status = 503
-    exit_code = 3
-
-
-class ResultTooLarge(KgError):
-    """The result has more rows or triples than the configured limit."""
-
-    status = 422
-    exit_code = 2
-
-
-@dataclass(frozen=True)
-class QueryJob:
-    """One query to run, with the formats the client accepts for each kind of result."""
-
-    query: str
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
-    substitutions: tuple[tuple[str, Any], ...] = ()
-    results_format: str | None = None
-    graph_format: str | None = None
-    max_results: int = 100_000
-
-
-@dataclass(frozen=True)
-class QueryAnswer:
-    """A fully serialized response body and the name of its format."""
-
-    body: bytes
-    format_name: str
-    kind: str  # "results" (SELECT, ASK) or "graph" (CONSTRUCT, DESCRIBE)
-
-    @property
-    def format(self) -> Format:
-        """The format of the body (the name crosses the process boundary, not the object)."""
-        return by_name(self.format_name)
+"""The errors a child reports by name, raised again in the parent with their own class."""
 
 
 @dataclass(frozen=True)
@@ -91,54 +46,7 @@ class _Failure:
     message: str
 
 
-FAILURES: dict[str, type[KgError]] = {
-    "QuerySyntaxError": QuerySyntaxError,
-    "NotAcceptable": NotAcceptable,
-    "ResultTooLarge": ResultTooLarge,
-}
-
-
-def execute(store: Store, job: QueryJob) -> QueryAnswer:
-    """Run a job in this process: count against the limit, then serialize.
-
-    The result is counted in a first pass and serialized in a second, so an over-large
-    result is refused before any byte of it is written.
-    """
-    first = _run(store, job)
-    if isinstance(first, pyoxigraph.QueryBoolean):
-        fmt = _pick(job.results_format, RESULTS_FORMATS, "an ASK query gives a boolean")
-        return QueryAnswer(serialized_bytes(first.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
-    if not isinstance(first, (pyoxigraph.QuerySolutions, pyoxigraph.QueryTriples)):
-        raise TypeError("unexpected query result")
-    counted = sum(1 for _ in islice(iter(first), job.max_results + 1))
-    if counted > job.max_results:
-        raise ResultTooLarge(
-            f"the result has more than {job.max_results} rows or triples, the limit of this endpoint; "
-            "add LIMIT and OFFSET to page through it, or narrow the query"
-        )
-    second = _run(store, job)
-    if isinstance(second, pyoxigraph.QueryTriples):
-        fmt = _pick(job.graph_format, GRAPH_RESULT_FORMATS, "a CONSTRUCT or DESCRIBE query gives a graph")
-        return QueryAnswer(serialized_bytes(second.serialize(format=OXIGRAPH_RDF[fmt.name])), fmt.name, "graph")
-    if not isinstance(second, pyoxigraph.QuerySolutions):
-        raise TypeError("unexpected query result")
-    fmt = _pick(job.results_format, RESULTS_FORMATS, "a SELECT query gives a table of results")
-    return QueryAnswer(serialized_bytes(second.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
-
-
-def _run(store: Store, job: QueryJob) -> object:
-    substitutions = {pyoxigraph.Variable(name): term for name, term in job.substitutions}
-    return store.select(job.query, job.default_graphs, job.named_graphs, substitutions)
-
-
-def _pick(name: str | None, offered: tuple[Format, ...], what: str) -> Format:
-    if name is None:
-        available = ", ".join(f.media_type for f in offered)
-        raise NotAcceptable(f"{what}, and none of the accepted media types fits; available: {available}")
-    return by_name(name, offered)
-
-
-def _child_loop(connection: Connection, store: Store, inherited: list[Connection]) -> None:
+def _child_loop(connection: Connection, engine: Engine, inherited: list[Connection]) -> None:
     """Answer jobs until the parent closes the pipe.
 
     A forked child inherits the server's signal handlers (gunicorn's graceful-shutdown
@@ -156,7 +64,7 @@ def _child_loop(connection: Connection, store: Store, inherited: list[Connection
         except (EOFError, OSError):
             return
         try:
-            answer: QueryAnswer | _Failure = execute(store, job)
+            answer: QueryAnswer | _Failure = engine.answer(job)
         except KgError as error:
             answer = _Failure(type(error).__name__, str(error))
         except (ValueError, OSError) as error:  # pyoxigraph: bad IRIs, evaluation errors
@@ -176,7 +84,7 @@ class _Child:
 class QueryExecutor:
     """A pool of killable query processes, created lazily in each serving process."""
 
-    store: Store
+    engine: Engine
     processes: int = 2
     timeout: float = 10.0
     _pid: int = field(default=-1, init=False)
@@ -225,7 +133,7 @@ class QueryExecutor:
         context = multiprocessing.get_context("fork")
         parent_end, child_end = context.Pipe()
         siblings = [child.connection for child in list(self._idle.queue)] + self._busy_connections()
-        process = context.Process(target=_child_loop, args=(child_end, self.store, siblings), daemon=True)
+        process = context.Process(target=_child_loop, args=(child_end, self.engine, siblings), daemon=True)
         process.start()
         child_end.close()
         return _Child(process, parent_end)
@@ -252,15 +160,3 @@ class QueryExecutor:
             child.process.kill()
             child.process.join(timeout=5)
             child.connection.close()
-
-
-def graph_iris(values: Sequence[str]) -> tuple[str, ...]:
-    """Validate graph IRIs from a request (default-graph-uri, named-graph-uri)."""
-    checked = []
-    for value in values:
-        try:
-            pyoxigraph.NamedNode(value)
-        except ValueError:
-            raise QuerySyntaxError(f"{value!r} is not a valid graph IRI") from None
-        checked.append(value)
-    return tuple(checked)

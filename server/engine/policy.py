@@ -7,12 +7,14 @@ it), so federated queries are refused by default; SPARQL Update is refused every
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+import pyoxigraph
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from server.errors import Forbidden
+from server.errors import Forbidden, QuerySyntaxError
 
 SERVICE_WORD = re.compile(r"service", re.IGNORECASE)
 
@@ -58,3 +60,19 @@ def explain_syntax_error(query: str) -> None:
     except Exception:  # not an update either: the caller reports the query syntax error
         return
     raise Forbidden("this endpoint is read-only: SPARQL Update is not accepted")
+
+
+def graph_iris(values: Sequence[str]) -> tuple[str, ...]:
+    """Validate graph IRIs from a request (default-graph-uri, named-graph-uri).
+
+    Raises:
+        QuerySyntaxError: a value is not an absolute IRI.
+    """
+    checked = []
+    for value in values:
+        try:
+            pyoxigraph.NamedNode(value)
+        except ValueError:
+            raise QuerySyntaxError(f"{value!r} is not a valid graph IRI") from None
+        checked.append(value)
+    return tuple(checked)

@@ -7,6 +7,8 @@ default dataset with each named graph and its size.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, VOID, XSD
 
@@ -24,7 +26,7 @@ RESULT_FORMATS = (
 )
 
 
-def service_description(endpoint: str, sizes: dict[str, int], graph_names: list[str]) -> Graph:
+def service_description(endpoint: str, sizes: Mapping[str, int], graph_names: list[str]) -> Graph:
     """The description of the endpoint at ``endpoint`` serving the named graphs given."""
     graph = Graph()
     graph.bind("sd", SD)

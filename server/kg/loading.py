@@ -14,12 +14,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import pyoxigraph
 from rdflib import Dataset, Graph, Literal
 from rdflib.namespace import XSD, NamespaceManager
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
+from server.engine.parsing import syntax_error
 from server.errors import BadInput, DataSyntaxError
+from server.formats import RDF_FORMATS
 from server.kg.progress import Progress, silent
 
 RDFLIB_FORMATS = {
@@ -34,13 +35,6 @@ RDFLIB_FORMATS = {
     ".xml": "xml",
 }
 QUAD_FORMATS = {"nquads", "trig", "json-ld"}
-OXIGRAPH_FORMATS = {
-    "turtle": pyoxigraph.RdfFormat.TURTLE,
-    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
-    "nquads": pyoxigraph.RdfFormat.N_QUADS,
-    "trig": pyoxigraph.RdfFormat.TRIG,
-    "xml": pyoxigraph.RdfFormat.RDF_XML,
-}
 # Lexical forms rdflib does not check itself (it returns ill_typed None for these).
 LEXICAL_PATTERNS = {
     XSD.gYear: re.compile(r"-?\d{4,}(Z|[+-]\d{2}:\d{2})?"),
@@ -140,16 +134,11 @@ def _position(text: str, index: int) -> tuple[int, int]:
 
 
 def _oxigraph_error(text: str, fmt: str) -> tuple[str, int, int] | None:
-    oxigraph_format = OXIGRAPH_FORMATS.get(fmt)
-    if oxigraph_format is None:
+    """Where the engine's parser finds the first syntax error of a text in an rdflib format."""
+    registered = next((f for f in RDF_FORMATS if f.rdflib_name == fmt and f.oxigraph_rdf is not None), None)
+    if registered is None or fmt == "json-ld":
         return None
-    try:
-        for _ in pyoxigraph.parse(text.encode("utf-8"), format=oxigraph_format, base_iri="http://localhost/"):
-            pass
-    except SyntaxError as error:
-        message = str(error.msg).split(": ", 1)[-1] if ": " in str(error.msg) else str(error.msg)
-        return message, error.lineno or 0, error.offset or 0
-    return None
+    return syntax_error(text.encode("utf-8"), registered)
 
 
 def _check_literals(path: Path, text: str, graph: Graph) -> None:

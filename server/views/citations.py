@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import pyoxigraph
-
-from server.web.search import DCT, pick_label
-
-if TYPE_CHECKING:
-    from server.views.resource import Describer
+from server.engine.terms import Iri
+from server.views.describer import Describer
+from server.views.naming import DCT, pick_label, texts
 
 BIBO = "http://purl.org/ontology/bibo/"
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
@@ -63,7 +60,7 @@ def authors(describer: Describer, iri: str) -> list[Author]:
 
 
 def _title(describer: Describer, iri: str) -> str:
-    titles = [(o.value, o.language or "") for o in describer.objects(iri, pyoxigraph.NamedNode(DCT + "title"))]
+    titles = texts(describer.objects(iri, Iri(DCT + "title")))
     picked = pick_label(titles, describer.languages)
     return picked.text if picked else describer.name(iri)
 
@@ -72,10 +69,10 @@ def _fields(describer: Describer, iri: str) -> dict[str, Any]:
     """What the data says for a citation; missing parts are absent or empty."""
 
     def value(local: str, namespace: str | None = None) -> str | None:
-        prop = pyoxigraph.NamedNode(namespace + local) if namespace else describer.term(local)
+        prop = Iri(namespace + local) if namespace else describer.term(local)
         return describer.value(iri, prop)
 
-    issued = describer.value(iri, pyoxigraph.NamedNode(DCT + "issued")) or ""
+    issued = describer.value(iri, Iri(DCT + "issued")) or ""
     return {
         "title": _title(describer, iri),
         "year": issued[:4] if re.match(r"\d{4}", issued) else None,
@@ -160,7 +157,7 @@ def json_ld(describer: Describer, iri: str, classes: set[str]) -> dict[str, Any]
     if description:
         data["description"] = description
     same = [describer.value(iri, describer.term(p)) for p in ("geonames", "wikidata")]
-    doi = describer.value(iri, pyoxigraph.NamedNode(BIBO + "doi"))
+    doi = describer.value(iri, Iri(BIBO + "doi"))
     same.append(f"https://doi.org/{doi}" if doi else None)
     if any(same):
         data["sameAs"] = [link for link in same if link]
@@ -174,8 +171,7 @@ def json_ld(describer: Describer, iri: str, classes: set[str]) -> dict[str, Any]
 
 
 def _description(describer: Describer, iri: str) -> str | None:
-    texts = [(o.value, o.language or "") for o in describer.objects(iri, pyoxigraph.NamedNode(DCT + "description"))]
-    picked = pick_label(texts, describer.languages)
+    picked = pick_label(texts(describer.objects(iri, Iri(DCT + "description"))), describer.languages)
     return picked.text if picked else None
 
 
@@ -183,7 +179,7 @@ def _identifiers(describer: Describer, iri: str) -> list[dict[str, str]]:
     """GeoNames ID, source ID, DOI, handle and Eurofound reference as schema:PropertyValue."""
     properties = (
         ("GeoNames", describer.term("geonamesId")), ("CLIP source ID", describer.term("sourceId")),
-        ("DOI", pyoxigraph.NamedNode(BIBO + "doi")), ("Handle", pyoxigraph.NamedNode(BIBO + "handle")),
+        ("DOI", Iri(BIBO + "doi")), ("Handle", Iri(BIBO + "handle")),
         ("Eurofound reference", describer.term("eurofoundReference")),
     )  # fmt: skip
     found = []
@@ -195,8 +191,8 @@ def _identifiers(describer: Describer, iri: str) -> list[dict[str, str]]:
 
 
 def _geo(describer: Describer, iri: str) -> dict[str, Any]:
-    lat = describer.value(iri, pyoxigraph.NamedNode(GEO + "lat"))
-    long = describer.value(iri, pyoxigraph.NamedNode(GEO + "long"))
+    lat = describer.value(iri, Iri(GEO + "lat"))
+    long = describer.value(iri, Iri(GEO + "long"))
     if not (lat and long):
         return {}
     try:
@@ -211,7 +207,7 @@ def _work(describer: Describer, iri: str) -> dict[str, Any]:
     listed = authors(describer, iri)
     if listed:
         work["author"] = [{"@type": "Person", "name": a.cited, **({"@id": a.agent} if a.agent else {})} for a in listed]
-    issued = describer.value(iri, pyoxigraph.NamedNode(DCT + "issued"))
+    issued = describer.value(iri, Iri(DCT + "issued"))
     if issued:
         work["datePublished"] = issued
     publishers = describer.objects(iri, describer.term("publisher"))

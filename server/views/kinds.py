@@ -13,15 +13,12 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import pyoxigraph
-
+from server.engine.terms import Iri, Literal
 from server.views import citations
-from server.web.search import SKOS, solutions
-
-if TYPE_CHECKING:
-    from server.views.resource import Describer, Term
+from server.views.describer import Describer, Term
+from server.views.naming import SKOS, natural
 
 Row = dict[str, Any]
 MAP_WIDTH = 560
@@ -29,11 +26,6 @@ MAP_QUERY = """SELECT ?city ?lat ?long ?class WHERE {
   ?city a ?class ; <http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat ;
         <http://www.w3.org/2003/01/geo/wgs84_pos#long> ?long .
 }"""
-
-
-def natural(text: str) -> tuple[Any, ...]:
-    """A sort key that puts S2 before S10 and M1.2 before M1.10."""
-    return tuple((1, int(part), "") if part.isdigit() else (0, 0, part.lower()) for part in re.split(r"(\d+)", text))
 
 
 @dataclass(frozen=True)
@@ -99,7 +91,7 @@ def _participation(describer: Describer, node: str, other: str) -> Row:
 def _work(describer: Describer, iri: str) -> Row:
     """A publication in a list: its name, year, kind and module."""
     kind = describer.kind(iri)
-    issued = describer.value(iri, pyoxigraph.NamedNode("http://purl.org/dc/terms/issued")) or ""
+    issued = describer.value(iri, Iri("http://purl.org/dc/terms/issued")) or ""
     return {
         "work": describer.view_iri(iri),
         "year": issued[:4],
@@ -137,11 +129,10 @@ def city(describer: Describer, iri: str, classes: set[str]) -> Row:
 
 def city_map(describer: Describer, iri: str) -> Row | None:
     """Every city with coordinates as a dot on an equirectangular sketch, this one highlighted."""
-    city_class = {pyoxigraph.Variable("class"): describer.term("City")}
     points = {}
-    for row in solutions(describer.state.store.select(MAP_QUERY, substitutions=city_class)):
+    for row in describer.data.engine.rows(MAP_QUERY, **{"class": describer.term("City")}):
         lat, long = _number(row["lat"].value), _number(row["long"].value)
-        if math.isfinite(lat) and math.isfinite(long) and isinstance(row["city"], pyoxigraph.NamedNode):
+        if math.isfinite(lat) and math.isfinite(long) and isinstance(row["city"], Iri):
             points[row["city"].value] = (lat, long)
     if not points:
         return None
@@ -200,14 +191,14 @@ def module(describer: Describer, iri: str, classes: set[str]) -> Row:
 
 def _topics(describer: Describer, iri: str) -> list[Row]:
     """The module's topics and the other concepts of their schemes, as a tree (skos:broader)."""
-    in_scheme = pyoxigraph.NamedNode(SKOS + "inScheme")
+    in_scheme = Iri(SKOS + "inScheme")
     topics = [node.value for node in describer.objects(iri, describer.term("topic"))]
     schemes = {s.value for t in topics for s in describer.objects(t, in_scheme)}
     concepts = set(topics) | {c for s in schemes for c in describer.subjects(in_scheme, s)}
-    notation = {c: describer.value(c, pyoxigraph.NamedNode(SKOS + "notation")) or "" for c in concepts}
+    notation = {c: describer.value(c, Iri(SKOS + "notation")) or "" for c in concepts}
     children: dict[str | None, list[str]] = {}
     for concept in concepts:
-        parents = [b.value for b in describer.objects(concept, pyoxigraph.NamedNode(SKOS + "broader"))]
+        parents = [b.value for b in describer.objects(concept, Iri(SKOS + "broader"))]
         children.setdefault(next((p for p in parents if p in concepts), None), []).append(concept)
     rows: list[Row] = []
     seen: set[str] = set()
@@ -228,8 +219,8 @@ def _topics(describer: Describer, iri: str) -> list[Row]:
 def publication(describer: Describer, iri: str, classes: set[str]) -> Row:
     """Authors in order, the citation and where to read it."""
     listed = citations.authors(describer, iri)
-    doi = describer.value(iri, pyoxigraph.NamedNode(citations.BIBO + "doi"))
-    handle = describer.value(iri, pyoxigraph.NamedNode(citations.BIBO + "handle"))
+    doi = describer.value(iri, Iri(citations.BIBO + "doi"))
+    handle = describer.value(iri, Iri(citations.BIBO + "handle"))
     links = [o.value for o in describer.objects(iri, describer.term("url")) if re.match(r"https?://\S+$", o.value)]
     links += [f"https://doi.org/{doi}"] if doi else []
     links += [f"https://hdl.handle.net/{handle}"] if handle else []
@@ -274,13 +265,13 @@ def person(describer: Describer, iri: str, classes: set[str]) -> Row:
 
 def source(describer: Describer, iri: str, classes: set[str]) -> Row:
     """URLs, kind, title, what it supports; what cites it is the incoming links."""
-    literals = [o for o in describer.objects(iri, describer.term("supports")) if isinstance(o, pyoxigraph.Literal)]
+    literals = [o for o in describer.objects(iri, describer.term("supports")) if isinstance(o, Literal)]
     urls = [o.value for o in describer.objects(iri, describer.term("url"))]
-    cited_by = {s for s, _, _ in describer.triples(None, None, pyoxigraph.NamedNode(iri))}
+    cited_by = {s for s, _, _ in describer.triples(None, None, Iri(iri))}
     return {
         "id": describer.value(iri, describer.term("sourceId")),
         "urls": [(url, bool(re.match(r"https?://\S+$", url))) for url in urls],
         "kind": _first(describer, iri, "sourceKind"),
         "supports": [literal.value for literal in literals],
-        "cited_by": len(cited_by - {pyoxigraph.NamedNode(iri)}),
+        "cited_by": len(cited_by - {Iri(iri)}),
     }

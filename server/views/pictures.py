@@ -10,9 +10,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-import pyoxigraph
-
-from server.engine.store import Store
+from server.engine.interface import Engine
+from server.engine.terms import Iri
 from server.namespaces import CANONICAL_BASE
 from server.urls import Urls
 
@@ -25,21 +24,22 @@ PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
 LEVELS = {"DirectEvidence": "direct", "ProbableEvidence": "probable", "ProjectDescriptionOnly": "described"}
 RANK = {"none": 0, "described": 1, "probable": 2, "direct": 3}
 
-Row = dict[str, str | None]
+
+class Row(dict[str, str | None]):
+    """One solution as the lexical values of its terms; a variable left unbound reads as None."""
+
+    def __missing__(self, key: str) -> None:
+        return None
 
 
-def select(store: Store, base: str, query: str, **bindings: str) -> list[Row]:
+def select(engine: Engine, base: str, query: str, **bindings: str) -> list[Row]:
     """Run a SELECT written under the canonical base, moved to ``base`` as the named queries are;
-    values reach it as bound IRIs (``bindings``), never as text."""
+    values reach it as bound IRIs (``bindings``, each a projected variable), never as text."""
     text = PREFIXES + query
     if base != CANONICAL_BASE:
         text = text.replace(CANONICAL_BASE, base)
-    substitutions = {pyoxigraph.Variable(k): pyoxigraph.NamedNode(v) for k, v in bindings.items()}
-    results = store.select(text, substitutions=substitutions or None)
-    if not isinstance(results, pyoxigraph.QuerySolutions):
-        raise TypeError("expected the solutions of a SELECT query")
-    names = [variable.value for variable in results.variables]
-    return [{name: getattr(solution[name], "value", None) for name in names} for solution in results]
+    solutions = engine.rows(text, **{name: Iri(value) for name, value in bindings.items()})
+    return [Row({name: term.value for name, term in solution.items()}) for solution in solutions]
 
 
 def sort_key(text: str) -> tuple[str, ...]:
@@ -81,10 +81,10 @@ PARTICIPATIONS = """SELECT ?city ?number ?participation ?level WHERE {
 }"""
 
 
-def member_cities(store: Store, base: str) -> list[City]:
+def member_cities(engine: Engine, base: str) -> list[City]:
     """Every city with a membership of the network, alphabetical, with its participations."""
     cities: dict[str, City] = {}
-    for row in select(store, base, CITIES):
+    for row in select(engine, base, CITIES):
         iri = row["city"] or ""
         city = cities.setdefault(iri, City(iri, row["en"] or row["any"] or iri))
         city.country = city.country or row["country"] or row["code"]
@@ -92,7 +92,7 @@ def member_cities(store: Store, base: str) -> list[City]:
             city.lat, city.long = float(row["lat"]), float(row["long"])
         level = level_of(row["level"], base)
         city.membership = max(city.membership, level, key=RANK.__getitem__)
-    for row in select(store, base, PARTICIPATIONS):  # the strongest evidence wins should there be two
+    for row in select(engine, base, PARTICIPATIONS):  # the strongest evidence wins should there be two
         known, level, number = cities.get(row["city"] or ""), level_of(row["level"], base), int(row["number"] or 0)
         if known is not None and RANK[level] >= RANK[known.modules.get(number, ("", "none"))[1]]:
             known.modules[number] = (row["participation"] or "", level)

@@ -15,26 +15,23 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-import pyoxigraph
-from flask import url_for
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDFS
 
-from server.urls import Urls
-from server.views import citations
-from server.views import kinds as page_kinds
-from server.views.kinds import natural
-from server.web.search import DCT, RDF, Label, Lookup, similar_labels, solutions
-from server.web.state import AppState
+from server.engine.terms import Iri, Quad
+from server.views import citations, kinds
+from server.views.describer import Describer, SourceRef, Term
+from server.views.naming import RDF, natural
+from server.views.published import Published
+from server.views.search import similar_labels
 
 PAGE_SIZE = 20
 """Incoming links shown per property; the rest are a link away, never dropped."""
 GRAPH_ORDER = {"asserted": 0, "inferred": 1, "ontology": 2}
 VARIANTS = (("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD"), ("rdf", "RDF/XML"))
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-def resource_graph(state: AppState, urls: Urls, iri: str) -> Graph:
+def resource_graph(data: Published, iri: str) -> Graph:
     """The RDF document of a resource: what it says (all graphs) and what points at it.
 
     Read from the rdflib dataset rather than the store, because pyoxigraph loads derived
@@ -42,38 +39,16 @@ def resource_graph(state: AppState, urls: Urls, iri: str) -> Graph:
     """
     node = URIRef(iri)
     graph = Graph(bind_namespaces="core")
-    for prefix, namespace in state.kg.dataset.namespaces():
+    for prefix, namespace in data.dataset.namespaces():
         graph.bind(prefix, namespace, replace=True)
-    for s, p, o, _ in state.kg.dataset.quads((node, None, None, None)):
+    for s, p, o, _ in data.dataset.quads((node, None, None, None)):
         graph.add((s, p, o))
-    for s, p, o, _ in state.kg.dataset.quads((None, None, node, None)):
+    for s, p, o, _ in data.dataset.quads((None, None, node, None)):
         graph.add((s, p, o))
-    document = URIRef(urls.iri_of(urls.document(iri).lstrip("/")))
+    document = URIRef(data.urls.iri_of(data.urls.document(iri).lstrip("/")))
     graph.add((document, FOAF.primaryTopic, URIRef(iri)))
     graph.add((document, RDFS.label, Literal(f"Description of {iri}", lang="en")))
     return graph
-
-
-@dataclass(frozen=True)
-class Term:
-    """A node as a page shows it: ``kind`` is iri, literal or bnode; ``text`` is what is read."""
-
-    kind: str
-    value: str
-    text: str
-    label: Label | None = None
-    lang: str = ""
-    datatype: str = ""
-    is_url: bool = False
-
-
-@dataclass(frozen=True)
-class SourceRef:
-    """A source of a statement: its IRI, its register ID (S24) or short name, and its full name."""
-
-    iri: str
-    text: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -112,63 +87,20 @@ class Group:
         return f"showing {shown} of {self.total} ({self.offset + 1}–{self.offset + shown})"
 
 
-class Describer(Lookup):
-    """A Lookup that also turns nodes into ``Term`` and names the sources of a resource."""
-
-    def __init__(self, state: AppState, urls: Urls, languages: list[str]):
-        super().__init__(state, languages)
-        self.urls = urls
-        self._sources: dict[str, tuple[SourceRef, ...]] = {}
-
-    def view(self, node: Any) -> Term:
-        """How a page shows a node."""
-        if isinstance(node, pyoxigraph.NamedNode):
-            return Term("iri", node.value, self.name(node.value), self.label(node.value))
-        if isinstance(node, pyoxigraph.Literal):
-            datatype = node.datatype.value
-            shown = "" if node.language or datatype == XSD + "string" else self.compact(datatype)
-            is_url = bool(re.fullmatch(r"https?://\S+", node.value))
-            return Term("literal", node.value, node.value, lang=node.language or "", datatype=shown, is_url=is_url)
-        return Term("bnode", f"_:{node.value}", f"_:{node.value}")
-
-    def view_iri(self, iri: str) -> Term:
-        """How a page shows a resource named by its IRI."""
-        return self.view(pyoxigraph.NamedNode(iri))
-
-    def classes(self, iri: str) -> set[str]:
-        """Every class of a resource, with their superclasses from the ontology if it is loaded."""
-        query = "SELECT ?s ?c WHERE { ?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?c }"
-        rows = self.state.store.select(query, substitutions={pyoxigraph.Variable("s"): pyoxigraph.NamedNode(iri)})
-        return {row["c"].value for row in solutions(rows) if isinstance(row["c"], pyoxigraph.NamedNode)}
-
-    def sources(self, iri: str) -> tuple[SourceRef, ...]:
-        """The resource's dcterms:source, by register ID (S2 before S10)."""
-        if iri not in self._sources:
-            found = [o.value for o in self.objects(iri, pyoxigraph.NamedNode(DCT + "source"))]
-            refs = [SourceRef(s, self._short(s), self.name(s)) for s in found]
-            self._sources[iri] = tuple(sorted(refs, key=lambda ref: natural(ref.text)))
-        return self._sources[iri]
-
-    def _short(self, source: str) -> str:
-        """clip:sourceId, else the last segment of the IRI."""
-        return self.value(source, self.term("sourceId")) or source.rstrip("/#").rsplit("/", 1)[-1]
-
-
-def graph_tag(graph_name: object, base: str) -> str:
+def graph_tag(name: str, base: str) -> str:
     """asserted, inferred, ontology, another graph's IRI, or "default"."""
-    if not isinstance(graph_name, pyoxigraph.NamedNode):
+    if not name:
         return "default"
-    name = graph_name.value
     prefix = base + "graph/"
     return name[len(prefix) :] if name.startswith(prefix) and name[len(prefix) :] in GRAPH_ORDER else name
 
 
-def _collect(quads: Iterable[pyoxigraph.Quad], outgoing: bool, base: str) -> dict[str, dict[Any, set[str]]]:
+def _collect(quads: Iterable[Quad], outgoing: bool, base: str) -> dict[str, dict[Any, set[str]]]:
     """predicate IRI → other node → the graphs holding the triple."""
     grouped: dict[str, dict[Any, set[str]]] = {}
     for quad in quads:
         other = quad.object if outgoing else quad.subject
-        grouped.setdefault(quad.predicate.value, {}).setdefault(other, set()).add(graph_tag(quad.graph_name, base))
+        grouped.setdefault(quad.predicate.value, {}).setdefault(other, set()).add(graph_tag(quad.graph, base))
     return grouped
 
 
@@ -181,9 +113,9 @@ def _group_order(describer: Describer, predicate: str, nodes: dict[Any, set[str]
     return (not asserted, describer.name(predicate).lower())
 
 
-def outgoing_groups(describer: Describer, iri: str, quads: Iterable[pyoxigraph.Quad]) -> list[Group]:
+def outgoing_groups(describer: Describer, iri: str, quads: Iterable[Quad]) -> list[Group]:
     """Every outgoing statement but rdf:type (shown as the types), grouped by property."""
-    grouped = _collect(quads, outgoing=True, base=describer.state.kg.base)
+    grouped = _collect(quads, outgoing=True, base=describer.data.base)
     grouped.pop(RDF + "type", None)
     sources = describer.sources(iri)
     groups = []
@@ -197,11 +129,9 @@ def outgoing_groups(describer: Describer, iri: str, quads: Iterable[pyoxigraph.Q
     return groups
 
 
-def incoming_groups(
-    describer: Describer, iri: str, quads: Iterable[pyoxigraph.Quad], args: Mapping[str, str]
-) -> list[Group]:
+def incoming_groups(describer: Describer, iri: str, quads: Iterable[Quad], args: Mapping[str, str]) -> list[Group]:
     """Incoming links by property, PAGE_SIZE each; ``?in=<property>&offset=N`` pages one."""
-    grouped = _collect(quads, outgoing=False, base=describer.state.kg.base)
+    grouped = _collect(quads, outgoing=False, base=describer.data.base)
     groups = []
     for predicate in sorted(grouped, key=lambda p: _group_order(describer, p, grouped[p])):
         nodes = sorted(grouped[predicate].items(), key=lambda item: (min(_order(item[1])), natural(item[0].value)))
@@ -221,7 +151,7 @@ def _order(graphs: set[str]) -> list[int]:
 
 
 def _sources(describer: Describer, node: Any) -> tuple[SourceRef, ...]:
-    return describer.sources(node.value) if isinstance(node, pyoxigraph.NamedNode) else ()
+    return describer.sources(node.value) if isinstance(node, Iri) else ()
 
 
 def _offset(args: Mapping[str, str], predicate: str, total: int) -> int:
@@ -247,19 +177,18 @@ def _page_links(
     return previous, following
 
 
-def _types(describer: Describer, quads: Iterable[pyoxigraph.Quad]) -> list[tuple[Term, tuple[str, ...]]]:
+def _types(describer: Describer, quads: Iterable[Quad]) -> list[tuple[Term, tuple[str, ...]]]:
     """The resource's classes with the graphs that state them, asserted ones first."""
-    typed = _collect((q for q in quads if q.predicate.value == RDF + "type"), True, describer.state.kg.base)
+    typed = _collect((q for q in quads if q.predicate.value == RDF + "type"), True, describer.data.base)
     found = [(describer.view(node), _graphs(graphs)) for node, graphs in typed.get(RDF + "type", {}).items()]
     return sorted(found, key=lambda item: (GRAPH_ORDER.get(item[1][0], 3), item[0].text.lower()))
 
 
-def page_context(
-    state: AppState, urls: Urls, iri: str, languages: list[str], args: Mapping[str, str]
-) -> dict[str, Any]:
-    """The template context of resource.html."""
-    describer = Describer(state, urls, languages)
-    outgoing, incoming = state.store.quads_about(iri)
+def page_context(data: Published, iri: str, languages: list[str], args: Mapping[str, str]) -> dict[str, Any]:
+    """The template context of resource.html (the web layer adds the links it routes)."""
+    describer = Describer(data, languages)
+    urls = data.urls
+    outgoing, incoming = data.engine.quads_about(iri)
     classes = describer.classes(iri)
     label = describer.label(iri)
     return {
@@ -272,14 +201,13 @@ def page_context(
         "sources": describer.sources(iri),
         "statements": outgoing_groups(describer, iri, outgoing),
         "incoming": incoming_groups(describer, iri, incoming, args),
-        "sections": page_kinds.sections(describer, iri, classes),
+        "sections": kinds.sections(describer, iri, classes),
         "jsonld": citations.json_ld(describer, iri, classes),
         "variants": [(extension, name, urls.document(iri, extension)) for extension, name in VARIANTS],
-        "describe": url_for("sparql.endpoint", query=f"DESCRIBE <{iri}>"),
     }
 
 
-def not_found_context(state: AppState, urls: Urls, iri: str, languages: list[str]) -> dict[str, Any]:
+def not_found_context(data: Published, iri: str, languages: list[str]) -> dict[str, Any]:
     """The template context of not_found.html: the IRI, similar names and the search box."""
     segment = unquote(iri.rstrip("/").rsplit("/", 1)[-1])
-    return {"iri": iri, "urls": urls, "text": segment, "suggestions": similar_labels(state, segment, languages, 8)}
+    return {"iri": iri, "urls": data.urls, "text": segment, "suggestions": similar_labels(data, segment, languages, 8)}

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import pyoxigraph
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from server.engine.store import Store
+from server.engine.interface import Engine
+from server.engine.terms import Iri, Row
+from server.engine.terms import Literal as LiteralTerm
 from server.namespaces import VANN
 from server.urls import Urls
 
@@ -121,10 +122,10 @@ class Vocabulary:
 
 
 class Reader:
-    """Reads a Vocabulary out of the ontology graph, with instance counts from the store."""
+    """Reads a Vocabulary out of the ontology graph, with instance counts from the engine."""
 
-    def __init__(self, graph: Graph, store: Store, urls: Urls, query_href: Callable[[str], str]):
-        self.graph, self.store, self.urls, self.query_href = graph, store, urls, query_href
+    def __init__(self, graph: Graph, engine: Engine, urls: Urls, query_href: Callable[[str], str]):
+        self.graph, self.engine, self.urls, self.query_href = graph, engine, urls, query_href
         ontology = graph.value(None, RDF.type, OWL.Ontology)
         if not isinstance(ontology, URIRef):
             raise ValueError("the ontology graph has no owl:Ontology")
@@ -252,31 +253,28 @@ class Reader:
         namespaces = {prefix: ns for ns, prefix in self.prefixes}
         return [(p, namespaces[p], self.refs(URIRef(i) for i in self.mapped[p])) for p in sorted(self.mapped)]
 
-    def select(self, query: str, variable: str, iri: str) -> list[pyoxigraph.QuerySolution]:
+    def select(self, query: str, variable: str, iri: str) -> list[Row]:
         """Run a SELECT query in all graphs with the variable bound to an IRI (never written into the text)."""
-        solutions = self.store.select(query, substitutions={pyoxigraph.Variable(variable): pyoxigraph.NamedNode(iri)})
-        if not isinstance(solutions, pyoxigraph.QuerySolutions):
-            raise TypeError("expected solutions")
-        return list(solutions)
+        return self.engine.rows(query, **{variable: Iri(iri)})
 
     def count(self, query: str, variable: str, iri: str) -> int:
         """The ?count of a grouped counting query (no group: 0)."""
-        counts = [s["count"] for s in self.select(query, variable, iri)]
-        return int(counts[0].value) if counts and isinstance(counts[0], pyoxigraph.Literal) else 0
+        counts = [s["count"] for s in self.select(query, variable, iri) if "count" in s]
+        return int(counts[0].value) if counts and isinstance(counts[0], LiteralTerm) else 0
 
     def instances(self, iri: str) -> Instances:
         """The instance count of a class in all graphs, the first instances, and a query for all."""
         count = self.count(COUNT_INSTANCES, "class", iri)
         listing = INSTANCES % {"group": "?class ", "class": "?class"} + f" LIMIT {INSTANCE_LIMIT}"
-        shown = tuple(self._instance(s["instance"], s["label"]) for s in self.select(listing, "class", iri))
+        shown = tuple(self._instance(s["instance"], s.get("label")) for s in self.select(listing, "class", iri))
         more = None
         if count > len(shown):
             more = self.query_href(INSTANCES % {"group": "", "class": URIRef(iri).n3()})
         return Instances(count, shown, more)
 
     def _instance(self, node: object, label: object) -> Ref:
-        text = label.value if isinstance(label, pyoxigraph.Literal) else None
-        if isinstance(node, pyoxigraph.NamedNode):
+        text = label.value if isinstance(label, LiteralTerm) else None
+        if isinstance(node, Iri):
             if node.value in self.names:
                 return self.ref(URIRef(node.value))
             return Ref(text or node.value, self.urls.link(node.value), node.value)

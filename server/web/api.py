@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from server.config import Settings
 from server.engine.catalogue import RESERVED_NAMES, NamedQuery, Parameter
-from server.engine.executor import QueryJob
-from server.errors import NotAcceptable, NotFound
-from server.formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, Format, negotiate
-from server.web.protocol import HTML, answer_response, requested_format, run_job
+from server.engine.interface import QueryJob
+from server.errors import NotFound
+from server.formats import GRAPH_RESULT_FORMATS, HTML, JSON, RESULTS_FORMATS
+from server.web.jobs import answer_response, run_job
+from server.web.negotiation import chosen_format, requested_format
 from server.web.state import state
 
 blueprint = Blueprint("api", __name__)
 
-JSON = Format("json-api", "JSON", "application/json", "json", "api")
 SCHEMAS: dict[str, dict[str, Any]] = {
     "iri": {"type": "string", "format": "iri"},
     "string": {"type": "string"},
@@ -33,10 +32,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 def list_queries() -> Response:
     """The catalogue: JSON for programs, HTML for people."""
     queries = list(state().queries.values())
-    chosen = negotiate(request.headers.get("Accept"), (JSON, HTML))
-    if chosen is None:
-        raise NotAcceptable("available: application/json, text/html")
-    if chosen is HTML:
+    if chosen_format((JSON, HTML)) is HTML:
         response = Response(render_template("queries.html", queries=queries), mimetype="text/html")
     else:
         response = jsonify({"queries": [_describe(q) for q in queries]})
@@ -52,10 +48,10 @@ def run_named_query(name: str) -> Response:
         raise NotFound(f"no named query {name!r}; the list is at /queries")
     values = {k: v for k, v in request.args.items() if k not in RESERVED_NAMES}
     substitutions = named.substitutions(values)
-    settings: Settings = current_app.config["KG_SETTINGS"]
+    settings = state().settings
     job = QueryJob(
         query=named.text,
-        substitutions=tuple((variable.value, term) for variable, term in substitutions.items()),
+        substitutions=tuple(substitutions.items()),
         results_format=requested_format(RESULTS_FORMATS),
         graph_format=requested_format(GRAPH_RESULT_FORMATS),
         max_results=settings.max_results,

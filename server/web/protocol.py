@@ -12,22 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from server.config import Settings
-from server.engine.executor import QueryAnswer, QueryJob, graph_iris
-from server.engine.policy import check_query, explain_syntax_error
+from server.engine.interface import QueryJob
+from server.engine.policy import check_query, graph_iris
 from server.engine.service_description import service_description
-from server.errors import BadInput, Forbidden, NotAcceptable, PayloadTooLarge, UnsupportedMediaType, UriTooLong
-from server.formats import (
-    GRAPH_RESULT_FORMATS,
-    RDF_FORMATS,
-    RESULTS_FORMATS,
-    Format,
-    by_name,
-    from_parameters,
-    negotiate,
-)
+from server.errors import BadInput, Forbidden, PayloadTooLarge, UnsupportedMediaType, UriTooLong
+from server.formats import GRAPH_RESULT_FORMATS, HTML, RDF_DOCUMENT_FORMATS, RESULTS_FORMATS, choose
+from server.web.jobs import answer_response, run_job
+from server.web.negotiation import format_parameters, prefers, requested_format
 from server.web.state import state
 
 blueprint = Blueprint("sparql", __name__)
@@ -35,8 +29,6 @@ blueprint = Blueprint("sparql", __name__)
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
-HTML = Format("html", "HTML", "text/html", "html", "page")
-DESCRIPTION_FORMATS = (*(f for f in RDF_FORMATS if f.name in ("ttl", "rdf", "nt", "jsonld")),)
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Content-Type, Content-Length, Vary, Retry-After",
@@ -55,7 +47,7 @@ class ProtocolRequest:
 @blueprint.route("/sparql", methods=["GET", "POST"], provide_automatic_options=False)
 def endpoint() -> Response:
     """Dispatch on the method and media type (Protocol, section 2.1)."""
-    settings: Settings = current_app.config["KG_SETTINGS"]
+    settings = state().settings
     if len(request.query_string) > settings.max_request_bytes:
         raise UriTooLong(f"the query string is longer than {settings.max_request_bytes} bytes; send it with POST")
     if request.method == "POST":
@@ -136,7 +128,7 @@ def _from_parameters(queries: list[str], default_graphs: list[str], named_graphs
 def _answer(parsed: ProtocolRequest) -> Response:
     query = parsed.query or ""
     check_query(query)
-    settings: Settings = current_app.config["KG_SETTINGS"]
+    settings = state().settings
     job = QueryJob(
         query=query,
         default_graphs=parsed.default_graphs,
@@ -148,54 +140,19 @@ def _answer(parsed: ProtocolRequest) -> Response:
     return answer_response(run_job(job))
 
 
-def run_job(job: QueryJob) -> QueryAnswer:
-    """Run a job on the executor, explaining syntax errors that are really updates."""
-    try:
-        return state().executor.run(job)
-    except BadInput:
-        explain_syntax_error(job.query)
-        raise
-
-
-def answer_response(answer: QueryAnswer) -> Response:
-    """The HTTP response for a serialized answer."""
-    return Response(answer.body, mimetype=answer.format.media_type)
-
-
-def requested_format(offered: tuple[Format, ...]) -> str | None:
-    """The format name the client wants among ``offered`` (a format parameter beats Accept)."""
-    explicit = format_parameters()
-    if explicit:
-        chosen = from_parameters(explicit, offered)
-        return chosen.name if chosen else None
-    negotiated = negotiate(request.headers.get("Accept"), offered)
-    return negotiated.name if negotiated else None
-
-
-def format_parameters() -> list[str]:
-    """Values of the parameters that name a response format (format, output, results)."""
-    return [v for key in ("format", "output", "results") for v in request.values.getlist(key) if v]
-
-
 def _prefers_html() -> bool:
-    if format_parameters():
-        return False
-    offered = (*RESULTS_FORMATS, HTML)
-    return negotiate(request.headers.get("Accept"), offered) is HTML
+    return not format_parameters() and prefers(HTML, (*RESULTS_FORMATS, HTML))
 
 
 def describe_or_show_page() -> Response:
     """No query: the Service Description for RDF clients, the query page for browsers."""
-    offered = (*DESCRIPTION_FORMATS, HTML)
     explicit = request.values.get("format")
-    chosen = by_name(explicit, DESCRIPTION_FORMATS) if explicit else negotiate(request.headers.get("Accept"), offered)
-    if chosen is None:
-        available = ", ".join(f.media_type for f in offered)
-        raise NotAcceptable(f"none of the accepted media types is available; available: {available}")
+    offered = RDF_DOCUMENT_FORMATS if explicit else (*RDF_DOCUMENT_FORMATS, HTML)
+    chosen = choose(offered, request.headers.get("Accept"), explicit)
     if chosen is HTML:
         return _page("", autorun=False)
     current = state()
-    graph = service_description(request.base_url, current.store.graph_sizes(), current.kg.graph_names())
+    graph = service_description(request.base_url, current.engine.graph_sizes(), current.kg.graph_names())
     body = graph.serialize(format=chosen.rdflib_name or "turtle", encoding="utf-8")
     return _with_headers(Response(body, mimetype=chosen.media_type), negotiated=True)
 
@@ -205,6 +162,7 @@ def _page(query: str, autorun: bool) -> Response:
     html = render_template(
         "query.html",
         endpoint=request.base_url,
+        base=current.settings.base_uri,
         examples=list(current.queries.values()),
         initial_query=query,
         autorun=autorun,

@@ -1,54 +1,108 @@
-"""What the web application computes once per data load and shares between requests."""
+"""The one per-load state: what the site computes once per data load and shares between requests.
+
+The data is read-only between loads, so everything here is computed once (before gunicorn
+forks its workers) or once on first use, then shared: the engine, the executor, the named
+queries, the dump files, the dataset facts and any document built from them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from flask import current_app
+from rdflib import Dataset, Graph
 
 from server.config import Settings
 from server.engine.catalogue import NamedQuery, catalogue
+from server.engine.embedded import EmbeddedEngine
 from server.engine.executor import QueryExecutor
-from server.engine.store import Store
+from server.engine.interface import Engine
 from server.errors import BadInput, KgError
-from server.formats import RDF_FORMATS, Format
 from server.kg.build import KnowledgeGraph
-from server.kg.dumps import serialize
+from server.kg.dumps import DumpFile, dump_files
+from server.urls import Urls
+from server.views.facts import DatasetFacts, dataset_facts
+
+T = TypeVar("T")
+CACHE_LIMIT = 64
+"""Documents kept per load; bounded because some keys (the Host a client sends) are the client's to choose."""
 
 
-@dataclass
+@dataclass(eq=False)
 class AppState:
-    """The loaded knowledge graph, its query store and its dumps."""
+    """The loaded knowledge graph and everything derived from it (satisfies ``views.Published``)."""
 
+    settings: Settings
     kg: KnowledgeGraph
-    store: Store
+    engine: Engine
     executor: QueryExecutor
     queries: dict[str, NamedQuery]
-    dumps: dict[str, bytes] = field(default_factory=dict)
+    dumps: tuple[DumpFile, ...]
+    facts: DatasetFacts
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def load(cls, kg: KnowledgeGraph, settings: Settings) -> AppState:
-        """Fill the store, prepare the named queries and serialize every dump, once.
+        """Fill the engine, check the named queries, serialize the dumps and gather the facts, once.
 
-        The data is read-only afterwards. Named queries belong to the CLIP graph and are
-        only offered when it is the data being served.
+        Named queries belong to the CLIP graph and are only offered when it is the data served.
         """
-        store = Store(kg.dataset)
-        executor = QueryExecutor(store, processes=settings.query_pool_size, timeout=settings.query_timeout)
+        engine = EmbeddedEngine(kg.dataset)
+        executor = QueryExecutor(engine, processes=settings.query_pool_size, timeout=settings.query_timeout)
         queries = catalogue(base=settings.base_uri) if settings.is_clip else {}
-        check_named_queries(store, queries)
-        state = cls(kg=kg, store=store, executor=executor, queries=queries)
-        for fmt in RDF_FORMATS:
-            state.dumps[fmt.name] = serialize(kg.dataset, fmt)
-        return state
+        check_named_queries(engine, queries)
+        facts = dataset_facts(engine, kg.base, kg.graph_names())
+        return cls(settings, kg, engine, executor, queries, dump_files(kg.dataset), facts)
 
-    def dump(self, fmt: Format) -> bytes:
-        """The serialized dataset in one RDF format."""
-        return self.dumps[fmt.name]
+    @property
+    def base(self) -> str:
+        """The public base of every IRI in the data."""
+        return self.kg.base
+
+    @property
+    def urls(self) -> Urls:
+        """IRIs ↔ paths under the data's base."""
+        return Urls(self.kg.base)
+
+    @property
+    def dataset(self) -> Dataset:
+        """The built dataset (rdflib), for documents that keep the data's own datatypes."""
+        return self.kg.dataset
+
+    @property
+    def ontology(self) -> Graph:
+        """The ontology graph as loaded."""
+        return self.kg.graph("ontology")
+
+    @property
+    def prefixes(self) -> tuple[tuple[str, str], ...]:
+        """The data's (prefix, namespace) pairs, longest namespace first."""
+        return self.remember("prefixes", self._prefixes)
+
+    def _prefixes(self) -> tuple[tuple[str, str], ...]:
+        bound = [(prefix, str(namespace)) for prefix, namespace in self.kg.dataset.namespaces() if prefix]
+        return tuple(sorted(bound, key=lambda pair: -len(pair[1])))
+
+    def remember(self, key: Any, compute: Callable[[], T]) -> T:
+        """A value computed once per load under ``key`` (at most CACHE_LIMIT kept)."""
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            if len(self._cache) >= CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = value
+        return value
 
 
-def check_named_queries(store: Store, queries: dict[str, NamedQuery]) -> None:
+def check_named_queries(engine: Engine, queries: dict[str, NamedQuery]) -> None:
     """Run every named query once with its example values; a failure stops the start.
 
     Raises:
@@ -56,10 +110,7 @@ def check_named_queries(store: Store, queries: dict[str, NamedQuery]) -> None:
     """
     for name, query in queries.items():
         try:
-            results = store.select(query.text, substitutions=query.substitutions(dict(query.examples)))
-            if isinstance(results, Iterable):
-                for _ in results:
-                    pass
+            engine.rows(query.text, **query.substitutions(dict(query.examples)))
         except (KgError, RuntimeError, ValueError, OSError) as error:
             raise BadInput(f"queries/{name}.rq does not run with its example values: {error}") from None
 

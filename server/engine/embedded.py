@@ -1,0 +1,180 @@
+"""The embedded backend of the engine interface: a pyoxigraph store in this process.
+
+The dataset is read-only between loads, so the store is filled once from the built
+dataset (as N-Quads) and only queried afterwards. This module and its neighbours in
+``server.engine`` are the only code that touches pyoxigraph's types: everything leaves
+here as the neutral terms of ``server.engine.terms`` or as serialized bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import islice
+
+import pyoxigraph
+from rdflib import Dataset
+
+from server.engine.interface import QueryAnswer, QueryJob
+from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple
+from server.errors import QuerySyntaxError, ResultTooLarge, WrongQueryForm
+from server.formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, accepted
+
+OxigraphTerm = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
+
+
+class EmbeddedEngine:
+    """A pyoxigraph store holding one dataset of named graphs (see ``interface.Engine``)."""
+
+    def __init__(self, dataset: Dataset):
+        self._store = pyoxigraph.Store()
+        nquads = dataset.serialize(format="nquads", encoding="utf-8")
+        self._store.bulk_load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def rows(self, query: str, **bindings: Term) -> Rows:
+        """The solutions of a SELECT query, each a dict of the bound variables."""
+        results = self._query(query, bindings)
+        if not isinstance(results, pyoxigraph.QuerySolutions):
+            raise WrongQueryForm("expected a SELECT query")
+        names = tuple(variable.value for variable in results.variables)
+        solutions = [
+            {name: to_term(value) for name, value in zip(names, solution, strict=True) if value is not None}
+            for solution in results
+        ]
+        return Rows(names, solutions)
+
+    def ask(self, query: str, **bindings: Term) -> bool:
+        """The answer of an ASK query."""
+        results = self._query(query, bindings)
+        if not isinstance(results, pyoxigraph.QueryBoolean):
+            raise WrongQueryForm("expected an ASK query")
+        return bool(results)
+
+    def construct(self, query: str, **bindings: Term) -> list[Triple]:
+        """The triples of a CONSTRUCT or DESCRIBE query."""
+        results = self._query(query, bindings)
+        if not isinstance(results, pyoxigraph.QueryTriples):
+            raise WrongQueryForm("expected a CONSTRUCT or DESCRIBE query")
+        return [Triple(_resource(t.subject), Iri(t.predicate.value), to_term(t.object)) for t in results]
+
+    def answer(self, job: QueryJob) -> QueryAnswer:
+        """Evaluate a protocol query, count it against the limit, then serialize it.
+
+        The result is counted in a first pass and serialized in a second, so an over-large
+        result is refused before any byte of it is written.
+        """
+        first = self._query(job.query, dict(job.substitutions), job.default_graphs, job.named_graphs)
+        if isinstance(first, pyoxigraph.QueryBoolean):
+            fmt = accepted(job.results_format, RESULTS_FORMATS, "an ASK query gives a boolean")
+            return QueryAnswer(_bytes(first.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
+        counted = sum(1 for _ in islice(iter(first), job.max_results + 1))
+        if counted > job.max_results:
+            raise ResultTooLarge(
+                f"the result has more than {job.max_results} rows or triples, the limit of this endpoint; "
+                "add LIMIT and OFFSET to page through it, or narrow the query"
+            )
+        second = self._query(job.query, dict(job.substitutions), job.default_graphs, job.named_graphs)
+        if isinstance(second, pyoxigraph.QueryTriples):
+            fmt = accepted(job.graph_format, GRAPH_RESULT_FORMATS, "a CONSTRUCT or DESCRIBE query gives a graph")
+            return QueryAnswer(_bytes(second.serialize(format=fmt.oxigraph_rdf)), fmt.name, "graph")
+        fmt = accepted(job.results_format, RESULTS_FORMATS, "a SELECT query gives a table of results")
+        return QueryAnswer(_bytes(second.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
+
+    def quads_about(self, iri: str) -> tuple[list[Quad], list[Quad]]:
+        """The quads with the IRI as subject, and those with it as object, in every graph."""
+        node = pyoxigraph.NamedNode(iri)
+        outgoing = [to_quad(q) for q in self._store.quads_for_pattern(node, None, None, None)]
+        incoming = [to_quad(q) for q in self._store.quads_for_pattern(None, None, node, None)]
+        return outgoing, incoming
+
+    def mentions(self, iri: str) -> bool:
+        """True when the IRI is the subject or object of some triple in any graph."""
+        node = pyoxigraph.NamedNode(iri)
+        for _ in self._store.quads_for_pattern(node, None, None, None):
+            return True
+        for _ in self._store.quads_for_pattern(None, None, node, None):
+            return True
+        return False
+
+    def graph_sizes(self) -> dict[str, int]:
+        """Number of triples in each graph, by graph IRI ('' for the default graph)."""
+        sizes: dict[str, int] = {}
+        for quad in self._store:
+            name = quad.graph_name
+            key = name.value if isinstance(name, pyoxigraph.NamedNode) else ""
+            sizes[key] = sizes.get(key, 0) + 1
+        return sizes
+
+    def _query(
+        self,
+        query: str,
+        bindings: dict[str, Term],
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples:
+        """Run a query; the default graph is the union of all graphs unless graphs are named.
+
+        Bindings fix variables to terms before evaluation (SPARQL SEP-0007), which is how
+        named-query parameters reach a query without touching its text.
+        """
+        options: dict[str, object] = {}
+        if bindings:
+            options["substitutions"] = {pyoxigraph.Variable(k): from_term(v) for k, v in bindings.items()}
+        if default_graphs:
+            options["default_graph"] = [pyoxigraph.NamedNode(g) for g in default_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+        if named_graphs:
+            options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs]
+        try:
+            return self._store.query(query, **options)  # type: ignore[arg-type]
+        except SyntaxError as error:
+            raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+
+
+def to_term(node: object) -> Term:
+    """A pyoxigraph term as a neutral term."""
+    if isinstance(node, pyoxigraph.NamedNode):
+        return Iri(node.value)
+    if isinstance(node, pyoxigraph.Literal):
+        return Literal(node.value, node.language or "", node.datatype.value)
+    if isinstance(node, pyoxigraph.BlankNode):
+        return BlankNode(node.value)
+    raise TypeError(f"unsupported RDF term {node!r}")
+
+
+def from_term(term: Term) -> OxigraphTerm:
+    """A neutral term as a pyoxigraph term (for substitutions).
+
+    >>> from_term(Literal("Wien", language="de"))
+    <Literal value=Wien language=de>
+    """
+    if isinstance(term, Iri):
+        return pyoxigraph.NamedNode(term.value)
+    if isinstance(term, BlankNode):
+        return pyoxigraph.BlankNode(term.value)
+    if term.language:
+        return pyoxigraph.Literal(term.value, language=term.language)
+    return pyoxigraph.Literal(term.value, datatype=pyoxigraph.NamedNode(term.datatype))
+
+
+def to_quad(quad: pyoxigraph.Quad) -> Quad:
+    """A pyoxigraph quad as a neutral quad."""
+    graph = quad.graph_name.value if isinstance(quad.graph_name, pyoxigraph.NamedNode) else ""
+    return Quad(_resource(quad.subject), Iri(quad.predicate.value), to_term(quad.object), graph)
+
+
+def _resource(node: object) -> Iri | BlankNode:
+    term = to_term(node)
+    if isinstance(term, Literal):
+        raise TypeError("a literal cannot be a subject")
+    return term
+
+
+def _bytes(serialized: bytes | None) -> bytes:
+    """pyoxigraph's serialize returns bytes when given no output file."""
+    if serialized is None:
+        raise TypeError("expected serialized bytes")
+    return serialized

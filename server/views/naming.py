@@ -1,0 +1,154 @@
+"""Naming resources: labels in the reader's language, compact names, and one-hop look-ups.
+
+``pick_label`` chooses a name by the language rule (the reader's first language, else
+untagged, else their next ones, else any) and marks a fallback; ``Lookup`` is what every
+page model reads the engine through: names (cached per page), values, subjects, kinds.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.engine.terms import Iri, Literal, Term
+from server.views.published import Published
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+NAME_PROPERTIES = (RDFS + "label", SKOS + "prefLabel", "http://xmlns.com/foaf/0.1/name", DCT + "title")
+"""What names a resource on its page, in this order of preference within one language."""
+KIND_QUERY = """SELECT ?s ?t WHERE { ?s a ?t .
+  FILTER NOT EXISTS { ?s a ?u . ?u <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?t . FILTER(?u != ?t) } }"""
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"})
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for comparing names.
+
+    >>> fold("Lüken-Klaßen, Wrocław")
+    'luken-klassen, wroclaw'
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def natural(text: str) -> tuple[Any, ...]:
+    """A sort key that puts S2 before S10 and M1.2 before M1.10."""
+    return tuple((1, int(part), "") if part.isdigit() else (0, 0, part.lower()) for part in re.split(r"(\d+)", text))
+
+
+def texts(terms: Iterable[Term]) -> list[tuple[str, str]]:
+    """(text, language tag) of the literals among terms, for ``pick_label``."""
+    return [(term.value, term.language) for term in terms if isinstance(term, Literal)]
+
+
+@dataclass(frozen=True)
+class Label:
+    """A name as shown, its language tag ('' when untagged) and the reader's first language."""
+
+    text: str
+    lang: str
+    wanted: str
+
+    @property
+    def fallback(self) -> bool:
+        """True when the name is in another language than the one the reader asked for first."""
+        return bool(self.lang) and _primary(self.lang) != _primary(self.wanted)
+
+
+def _primary(tag: str) -> str:
+    return tag.lower().split("-", 1)[0]
+
+
+def pick_label(candidates: Sequence[tuple[str, str]], languages: Sequence[str]) -> Label | None:
+    """The first name in the reader's first language, else untagged, else their next ones, else any.
+
+    >>> pick_label([("Vienna", "en"), ("Wien", "de")], ["de", "en"]).text
+    'Wien'
+    >>> pick_label([("Vienna", "en")], ["de", "en"]).fallback
+    True
+    """
+    wanted = [_primary(tag) for tag in languages] or ["en"]
+
+    def tier(item: tuple[int, tuple[str, str]]) -> tuple[int, int]:
+        code = _primary(item[1][1]) if item[1][1] else None
+        order = 1 if code is None else 0 if code == wanted[0] else 2 + wanted.index(code) if code in wanted else 99
+        return (order, item[0])
+
+    best = min(enumerate(candidates), key=tier, default=None)
+    return Label(*best[1], languages[0] if languages else "en") if best else None
+
+
+@dataclass
+class Lookup:
+    """One-hop look-ups in the engine for one page: names (cached) in the reader's languages."""
+
+    data: Published
+    languages: Sequence[str]
+    _labels: dict[str, Label | None] = field(default_factory=dict)
+
+    def term(self, local: str) -> Iri:
+        """A term of the dataset's own vocabulary, under its base."""
+        return Iri(self.data.base + "def/" + local)
+
+    def triples(
+        self, s: Term | None = None, p: Term | None = None, o: Term | None = None
+    ) -> list[tuple[Any, Any, Any]]:
+        """Distinct (s, p, o) of one pattern; given terms are bound with substitutions."""
+        given = {k: v for k, v in (("s", s), ("p", p), ("o", o)) if v is not None}
+        rows = self.data.engine.rows("SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }", **given)
+        return [tuple(given.get(name) or row[name] for name in ("s", "p", "o")) for row in rows]  # type: ignore[misc]
+
+    def objects(self, subject: str, predicate: Iri) -> list[Term]:
+        """The values of one property of a resource, in a stable order."""
+        found = [o for _, _, o in self.triples(Iri(subject), predicate)]
+        return sorted(found, key=lambda term: term.value)
+
+    def subjects(self, predicate: Iri, obj: str) -> list[str]:
+        """The IRIs that point at a resource with one property, sorted."""
+        found = self.triples(None, predicate, Iri(obj))
+        return sorted({s.value for s, _, _ in found if isinstance(s, Iri)})
+
+    def value(self, subject: str, predicate: Iri) -> str | None:
+        """The first value (lexical form or IRI) of a property, or None."""
+        values = self.objects(subject, predicate)
+        return values[0].value if values else None
+
+    def label(self, iri: str) -> Label | None:
+        """The resource's name by the language rule, or None when it has none."""
+        if iri not in self._labels:
+            rows = [(p.value, o) for _, p, o in self.triples(Iri(iri))]
+            found = [
+                (o.value, o.language)
+                for prop in NAME_PROPERTIES
+                for p, o in sorted(rows, key=lambda row: row[1].value)
+                if p == prop and isinstance(o, Literal)
+            ]
+            self._labels[iri] = pick_label(found, self.languages)
+        return self._labels[iri]
+
+    def name(self, iri: str) -> str:
+        """The label text, else the IRI in its compact form."""
+        label = self.label(iri)
+        return label.text if label else self.compact(iri)
+
+    def compact(self, iri: str) -> str:
+        """``prefix:local`` with the dataset's prefixes, ``kind/slug`` for its things, or the IRI."""
+        if iri.startswith(self.data.base + "id/"):
+            return iri[len(self.data.base) + 3 :]
+        for prefix, namespace in self.data.prefixes:
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                return f"{prefix}:{iri[len(namespace) :]}"
+        return iri
+
+    def kind(self, iri: str) -> str:
+        """The most specific class of a resource (the dataset's own first, then by IRI), or ''."""
+        rows = self.data.engine.rows(KIND_QUERY, s=Iri(iri))
+        found = sorted({row["t"].value for row in rows if isinstance(row.get("t"), Iri)})
+        found = found or [o.value for o in self.objects(iri, Iri(RDF + "type"))]
+        return min(found, key=lambda t: (not t.startswith(self.data.base), t), default="")

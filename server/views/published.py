@@ -1,0 +1,49 @@
+"""What page models read: the published dataset as the per-load state offers it.
+
+A structural type, so that views depend on nothing above them: the web layer's per-load
+state satisfies it, and tests may pass any object with these attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from rdflib import Dataset, Graph
+
+from server.engine.interface import Engine
+from server.urls import Urls
+
+
+class Published(Protocol):
+    """The engine holding the dataset, its base, its prefixes, and the built graphs."""
+
+    @property
+    def engine(self) -> Engine:
+        """The engine that answers every query of the pages."""
+        ...
+
+    @property
+    def base(self) -> str:
+        """The public base every IRI of the data is under (ends with '/')."""
+        ...
+
+    @property
+    def urls(self) -> Urls:
+        """IRIs ↔ paths of this site."""
+        ...
+
+    @property
+    def prefixes(self) -> Sequence[tuple[str, str]]:
+        """(prefix, namespace) pairs of the data, longest namespace first, for compact names."""
+        ...
+
+    @property
+    def dataset(self) -> Dataset:
+        """The built dataset, for RDF documents that keep the data's own datatypes."""
+        ...
+
+    @property
+    def ontology(self) -> Graph:
+        """The ontology graph as loaded (empty when the data has none)."""
+        ...
