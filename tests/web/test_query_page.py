@@ -18,7 +18,7 @@ from server.config import Settings
 from server.engine.catalogue import QUERIES_DIR, NamedQuery, parse_query_file
 from server.web.state import AppState
 
-from .browser import SCREENSHOT_DIR, needs_browser
+from ..browser import SCREENSHOT_DIR, needs_browser
 
 try:
     from selenium.common.exceptions import TimeoutException

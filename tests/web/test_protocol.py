@@ -19,7 +19,7 @@ from server.config import Settings
 from server.kg.build import KnowledgeGraph
 from server.web.app import create_app
 
-from .conftest import serve_in_thread
+from ..conftest import serve_in_thread
 
 COUNT_CITIES = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a <https://w3id.org/clip-network/def/City> }"
 CITY_NAMES = (

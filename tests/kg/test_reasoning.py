@@ -8,7 +8,7 @@ from rdflib import Graph, Namespace
 from server.kg.build import KnowledgeGraph
 from server.namespaces import CLIP, ORG, SCHEMA
 
-from .conftest import needs_java
+from ..conftest import needs_java
 
 ID = Namespace("https://w3id.org/clip-network/id/")
 CITY = Namespace(ID + "city/")

@@ -10,7 +10,7 @@ from server.config import PROJECT_ROOT
 from server.kg.reasoning import is_consistent
 from server.namespaces import CLIP
 
-from .conftest import needs_java
+from ..conftest import needs_java
 
 ONTOLOGY_IRI = URIRef(str(CLIP))
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)

@@ -17,7 +17,7 @@ from server.kg.build import KnowledgeGraph
 from server.views.home import KINDS
 from server.web.app import create_app
 
-from .conftest import DATA
+from ..conftest import DATA
 
 PREFIXES = """PREFIX clip: <https://w3id.org/clip-network/def/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .browser import needs_browser, save_screenshot
+from ..browser import needs_browser, save_screenshot
 
 pytestmark = [pytest.mark.live, needs_browser]
 

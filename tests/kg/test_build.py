@@ -11,7 +11,7 @@ from server.config import Settings
 from server.errors import NotConforming
 from server.kg.build import KnowledgeGraph, build
 
-from .conftest import DATA
+from ..conftest import DATA
 
 
 def test_dataset_has_ontology_asserted_and_inferred_graphs(clip_kg: KnowledgeGraph) -> None:

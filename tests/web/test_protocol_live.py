@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import HAS_JAVA
-from .live import clip_kg_serve
+from ..conftest import HAS_JAVA
+from ..live import clip_kg_serve
 
 pytestmark = pytest.mark.live
 

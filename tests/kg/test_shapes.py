@@ -25,7 +25,7 @@ from rdflib.term import Node
 from server.kg.loading import parse_files
 from server.kg.validation import ValidationReport, ValidationResult, validate
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent.parent  # tests/
 ROOT = HERE.parent
 SHAPES_FILE = ROOT / "shapes" / "clip-shapes.ttl"
 VALID = HERE / "data" / "shapes" / "valid.ttl"

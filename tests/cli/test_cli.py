@@ -12,7 +12,7 @@ from server.cli.main import main
 from server.config import PROJECT_ROOT
 from server.kg.build import KnowledgeGraph
 
-from .conftest import DATA, needs_java
+from ..conftest import DATA, needs_java
 
 CLIP = Namespace("https://w3id.org/clip-network/def/")
 CITY = Namespace("https://w3id.org/clip-network/id/city/")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .browser import SCREENSHOT_DIR, needs_browser, save_screenshot
+from ..browser import SCREENSHOT_DIR, needs_browser, save_screenshot
 
 try:
     from selenium.webdriver.common.action_chains import ActionChains
