@@ -38,6 +38,7 @@ class Settings:
     max_results: int = 100_000
     max_request_bytes: int = 1_000_000
     query_processes: int = 0
+    answer_cache_bytes: int = 64 * 1024 * 1024
 
     @property
     def query_pool_size(self) -> int:
@@ -52,8 +53,8 @@ class Settings:
         for name in ("port", "workers", "threads", "max_results", "max_request_bytes"):
             if getattr(self, name) < 1:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.query_timeout <= 0 or self.query_processes < 0:
-            raise BadInput("query_timeout must be positive and query_processes not negative")
+        if self.query_timeout <= 0 or self.query_processes < 0 or self.answer_cache_bytes < 0:
+            raise BadInput("query_timeout must be positive, query_processes and answer_cache_bytes not negative")
 
     @property
     def is_clip(self) -> bool:
@@ -109,6 +110,7 @@ SETTING_TYPES: dict[str, type] = {
     "max_results": int,
     "max_request_bytes": int,
     "query_processes": int,
+    "answer_cache_bytes": int,
 }
 
 SETTINGS: tuple[tuple[str, str], ...] = (
@@ -129,6 +131,7 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ("max_results", "Most rows (or triples) a query may return; a larger result is refused with 422, never cut."),
     ("max_request_bytes", "Largest request body or query string accepted; larger requests get 413 or 414."),
     ("query_processes", "Killable query processes per server process (0: one per thread)."),
+    ("answer_cache_bytes", "Bytes of serialized SPARQL answers each server process keeps per data load (0: none)."),
 )
 """(name, help) for every field; a test checks that the README lists each one."""
 

@@ -9,8 +9,10 @@ backend; a remote SPARQL 1.1 endpoint is meant to be another.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from server.engine.terms import Quad, Row, Rows, Term, Triple
@@ -47,6 +49,11 @@ class QueryAnswer:
     def format(self) -> Format:
         """The format of the body (the name crosses the process boundary, not the object)."""
         return by_name(self.format_name)
+
+    @cached_property
+    def etag(self) -> str:
+        """A strong validator of the body (RFC 9110, 8.8.3), computed once per answer."""
+        return hashlib.sha256(self.body).hexdigest()[:32]
 
 
 class Engine(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from server.engine.catalogue import RESERVED_NAMES, NamedQuery, Parameter
 from server.engine.interface import QueryJob
@@ -41,7 +42,7 @@ def list_queries() -> Response:
 
 
 @blueprint.get("/queries/<name>")
-def run_named_query(name: str) -> Response:
+def run_named_query(name: str) -> BaseResponse:
     """Run a named query; parameters come from the URL and are bound as RDF terms."""
     named = state().queries.get(name)
     if named is None:

@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from server.engine.interface import QueryAnswer, QueryJob
 from server.engine.policy import explain_syntax_error
 from server.errors import BadInput
 from server.web.state import state
 
+CACHE_SECONDS = 60
+"""How long a client or proxy may reuse a GET answer before revalidating it."""
+
 
 def run_job(job: QueryJob) -> QueryAnswer:
-    """Run a job on the executor, explaining syntax errors that are really updates."""
+    """The answer kept from an earlier identical job, else the executor's (explaining syntax errors)."""
+    current = state()
+    kept = current.answers.get(job)
+    if kept is not None:
+        return kept
     try:
-        return state().executor.run(job)
+        answer = current.executor.run(job)
     except BadInput:
         explain_syntax_error(job.query)
         raise
+    current.answers.put(job, answer)
+    return answer
 
 
-def answer_response(answer: QueryAnswer) -> Response:
-    """The HTTP response for a serialized answer."""
-    return Response(answer.body, mimetype=answer.format.media_type)
+def answer_response(answer: QueryAnswer) -> BaseResponse:
+    """The HTTP response for a serialized answer; GET answers are cacheable and revalidated by ETag.
+
+    The data is read-only between loads, so a client or a proxy may keep a GET answer for a
+    minute and then ask again with If-None-Match (304 when it is still the same).
+    """
+    response = Response(answer.body, mimetype=answer.format.media_type)
+    if request.method not in ("GET", "HEAD"):
+        return response
+    response.set_etag(answer.etag)
+    response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    return response.make_conditional(request)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from server.config import Settings
 from server.engine.interface import QueryJob
@@ -45,7 +46,7 @@ class ProtocolRequest:
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"], provide_automatic_options=False)
-def endpoint() -> Response:
+def endpoint() -> BaseResponse:
     """Dispatch on the method and media type (Protocol, section 2.1)."""
     settings = state().settings
     if len(request.query_string) > settings.max_request_bytes:
@@ -62,7 +63,7 @@ def endpoint() -> Response:
 
 
 @blueprint.route("/sparql", methods=["OPTIONS"])
-def preflight() -> Response:
+def preflight() -> BaseResponse:
     """CORS preflight: which methods and headers a browser client may use."""
     response = Response(status=204)
     del response.headers["Content-Type"]
@@ -125,7 +126,7 @@ def _from_parameters(queries: list[str], default_graphs: list[str], named_graphs
     return ProtocolRequest(query, graph_iris(default_graphs), graph_iris(named_graphs))
 
 
-def _answer(parsed: ProtocolRequest) -> Response:
+def _answer(parsed: ProtocolRequest) -> BaseResponse:
     query = parsed.query or ""
     check_query(query)
     settings = state().settings
@@ -144,7 +145,7 @@ def _prefers_html() -> bool:
     return not format_parameters() and prefers(HTML, (*RESULTS_FORMATS, HTML))
 
 
-def describe_or_show_page() -> Response:
+def describe_or_show_page() -> BaseResponse:
     """No query: the Service Description for RDF clients, the query page for browsers."""
     explicit = request.values.get("format")
     offered = RDF_DOCUMENT_FORMATS if explicit else (*RDF_DOCUMENT_FORMATS, HTML)
@@ -157,7 +158,7 @@ def describe_or_show_page() -> Response:
     return _with_headers(Response(body, mimetype=chosen.media_type), negotiated=True)
 
 
-def _page(query: str, autorun: bool) -> Response:
+def _page(query: str, autorun: bool) -> BaseResponse:
     current = state()
     html = render_template(
         "query.html",
@@ -172,7 +173,7 @@ def _page(query: str, autorun: bool) -> Response:
     return _with_headers(Response(html, mimetype="text/html"), negotiated=True)
 
 
-def _with_headers(response: Response, negotiated: bool) -> Response:
+def _with_headers(response: BaseResponse, negotiated: bool) -> BaseResponse:
     for name, value in CORS_HEADERS.items():
         response.headers[name] = value
     if negotiated:

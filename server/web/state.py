@@ -17,6 +17,7 @@ from flask import current_app
 from rdflib import Dataset, Graph
 
 from server.config import Settings
+from server.engine.answers import AnswerCache
 from server.engine.catalogue import NamedQuery, catalogue
 from server.engine.embedded import EmbeddedEngine
 from server.engine.executor import QueryExecutor
@@ -43,6 +44,7 @@ class AppState:
     queries: dict[str, NamedQuery]
     dumps: tuple[DumpFile, ...]
     facts: DatasetFacts
+    answers: AnswerCache
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -58,7 +60,8 @@ class AppState:
         queries = catalogue(base=settings.base_uri) if settings.is_clip else {}
         check_named_queries(engine, queries)
         facts = dataset_facts(engine, kg.base, kg.graph_names())
-        return cls(settings, kg, engine, executor, queries, dump_files(kg.dataset), facts)
+        answers = AnswerCache(settings.answer_cache_bytes)
+        return cls(settings, kg, engine, executor, queries, dump_files(kg.dataset), facts, answers)
 
     @property
     def base(self) -> str:

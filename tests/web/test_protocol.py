@@ -494,3 +494,41 @@ def test_timeout_over_a_socket_gives_503_and_the_server_keeps_answering(slow_liv
     again = f"{slow_live_url}/sparql?" + urllib.parse.urlencode({"query": COUNT_CITIES})
     with urllib.request.urlopen(again, timeout=30) as response:  # noqa: S310 - loopback only
         assert response.status == 200
+
+
+# --- repeated queries -----------------------------------------------------------------------
+
+
+def test_a_repeated_query_is_answered_from_the_cache_not_evaluated_again(app: Flask) -> None:
+    client, answers = app.test_client(), app.extensions["kg"].answers
+    query = COUNT_CITIES + " # repeated-query test"
+    first = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
+    hits = answers.hits
+    second = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
+    assert first.data == second.data == b"n\r\n32\r\n"
+    assert answers.hits == hits + 1
+    other_format = client.get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert other_format.json["results"]["bindings"][0]["n"]["value"] == "32"  # type: ignore[index]
+    assert answers.hits == hits + 1, "an answer in another format must not come from the cache"
+
+
+def test_get_answers_carry_a_validator_and_revalidate_with_304(client: FlaskClient) -> None:
+    first = client.get("/sparql", query_string={"query": COUNT_CITIES}, headers={"Accept": "text/csv"})
+    assert first.headers["Cache-Control"] == "public, max-age=60"
+    etag = first.headers["ETag"]
+    again = client.get(
+        "/sparql", query_string={"query": COUNT_CITIES}, headers={"Accept": "text/csv", "If-None-Match": etag}
+    )
+    assert (again.status_code, again.data) == (304, b"")
+    other = client.get(
+        "/sparql", query_string={"query": COUNT_CITIES}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert other.headers["ETag"] != etag, "each format of an answer has its own validator"
+
+
+def test_post_answers_are_not_marked_cacheable(client: FlaskClient) -> None:
+    response = client.post("/sparql", data=COUNT_CITIES, content_type="application/sparql-query")
+    assert response.status_code == 200
+    assert "ETag" not in response.headers and "Cache-Control" not in response.headers
