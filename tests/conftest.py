@@ -7,11 +7,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
+from werkzeug.test import TestResponse
 
 from server.config import Settings
 from server.kg.build import KnowledgeGraph, build
@@ -47,7 +49,19 @@ def clip_kg(settings: Settings) -> KnowledgeGraph:
 @pytest.fixture(scope="session")
 def app(settings: Settings, clip_kg: KnowledgeGraph) -> Flask:
     """The application serving the CLIP graph."""
-    return create_app(settings, clip_kg)
+    application = create_app(settings, clip_kg)
+    application.test_client_class = BufferedClient
+    return application
+
+
+class BufferedClient(FlaskClient):
+    """A test client that reads every response whole and closes it, as a WSGI server does.
+
+    Dump files are sent from disk; an unbuffered test response would leave the file open.
+    """
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> TestResponse:
+        return super().open(*args, buffered=buffered, **kwargs)
 
 
 @pytest.fixture

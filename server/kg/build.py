@@ -34,6 +34,8 @@ class KnowledgeGraph:
     base: str
     validation: ValidationReport | None
     inferred_from_cache: bool
+    version: str = ""
+    """The data version: a fingerprint of everything the dataset is made from ('' when unknown)."""
 
     def graph(self, name: str) -> Graph:
         """One of the named graphs: 'ontology', 'asserted' or 'inferred'."""
@@ -68,7 +70,14 @@ def build(settings: Settings, progress: Progress = silent) -> KnowledgeGraph:
         inferred, cached = _inferred(settings, inputs, ontology, asserted, progress)
     progress("assembling the dataset")
     dataset = _assemble(settings.base_uri, ontology, asserted, inferred, data)
-    return KnowledgeGraph(dataset=dataset, base=settings.base_uri, validation=report, inferred_from_cache=cached)
+    fingerprint = data_version(settings, inputs)
+    return KnowledgeGraph(dataset, settings.base_uri, report, cached, fingerprint)
+
+
+def data_version(settings: Settings, inputs: Inputs) -> str:
+    """A fingerprint of the inputs and of every setting and tool that shapes the built dataset."""
+    made_by = f"base={settings.base_uri} reasoning={settings.reasoning} rdflib {version('rdflib')}"
+    return _fingerprint(inputs.ontology, inputs.shapes, inputs.data, extra=made_by)
 
 
 def _default_graph_triples(data: Dataset) -> Graph:
@@ -113,9 +122,9 @@ def _inferred(
     return result.inferred, False
 
 
-def _fingerprint(*groups: tuple[Path, ...]) -> str:
+def _fingerprint(*groups: tuple[Path, ...], extra: str = "") -> str:
     """SHA-256 of the files a cached result depends on, and of the tools that made it."""
-    tools = f"{CACHE_FORMAT} owlready2 {version('owlready2')} pyshacl {version('pyshacl')}"
+    tools = f"{CACHE_FORMAT} owlready2 {version('owlready2')} pyshacl {version('pyshacl')}{extra}"
     digest = hashlib.sha256(tools.encode())
     for group in groups:
         digest.update(b"\x00group")

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Dataset, Graph
 
-from server.formats import GZIP_MEDIA_TYPE, RDF_FORMATS, Format
+from server.formats import GZIP_MEDIA_TYPE, RDF_FORMATS, Format, by_name
+from server.kg.progress import Progress, silent
 
 DUMP_STEM = "clip-kg"
+MANIFEST = "manifest.json"
 
 
 def serialize(dataset: Dataset, fmt: Format) -> bytes:
@@ -55,13 +59,13 @@ def write_dump(dataset: Dataset, fmt: Format, folder: Path, stem: str = "clip-kg
 
 @dataclass(frozen=True)
 class DumpFile:
-    """One downloadable file: a format's serialization, plain or gzipped."""
+    """One downloadable file of a data version: a format's serialization, plain or gzipped."""
 
     fmt: Format
     compressed: bool
     size: int
     sha256: str
-    data: bytes = field(repr=False, compare=False)
+    path: Path = field(compare=False)
 
     @property
     def extension(self) -> str:
@@ -95,14 +99,49 @@ class DumpFile:
         }
 
 
-def _file(fmt: Format, data: bytes, compressed: bool) -> DumpFile:
-    return DumpFile(fmt, compressed, len(data), hashlib.sha256(data).hexdigest(), data)
+def dump_files(dataset: Dataset, folder: Path, progress: Progress = silent) -> tuple[DumpFile, ...]:
+    """The dump files of one data version in ``folder``: written once, then reused by every start.
+
+    The files are written into a folder beside it and renamed into place when all are
+    complete, so an interrupted or failed write leaves no folder (and no partial file)
+    under the final name; the next start writes them again.
+    """
+    if not (folder / MANIFEST).is_file():
+        _write_all(dataset, folder, progress)
+    return _read_manifest(folder)
 
 
-def dump_files(dataset: Dataset) -> tuple[DumpFile, ...]:
-    """Every dump file of the dataset, each format plain then gzipped."""
-    files: list[DumpFile] = []
-    for fmt in RDF_FORMATS:
-        plain = serialize(dataset, fmt)
-        files += [_file(fmt, plain, False), _file(fmt, gzip.compress(plain, mtime=0), True)]
+def _write_all(dataset: Dataset, folder: Path, progress: Progress) -> None:
+    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        entries = []
+        for fmt in RDF_FORMATS:
+            progress(f"writing the {fmt.label} dump")
+            plain = serialize(dataset, fmt)
+            entries += [_write(partial, fmt, plain, False), _write(partial, fmt, gzip.compress(plain, mtime=0), True)]
+        (partial / MANIFEST).write_text(json.dumps(entries, indent=1), encoding="utf-8")
+        try:
+            partial.rename(folder)
+        except OSError:  # another process finished the same version first: theirs is identical
+            shutil.rmtree(partial)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def _write(folder: Path, fmt: Format, data: bytes, compressed: bool) -> dict[str, object]:
+    name = f"{DUMP_STEM}.{fmt.extension}" + (".gz" if compressed else "")
+    (folder / name).write_bytes(data)
+    return {"format": fmt.name, "compressed": compressed, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _read_manifest(folder: Path) -> tuple[DumpFile, ...]:
+    entries = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    files = []
+    for entry in entries:
+        fmt = by_name(entry["format"])
+        name = f"{DUMP_STEM}.{fmt.extension}" + (".gz" if entry["compressed"] else "")
+        files.append(DumpFile(fmt, entry["compressed"], entry["size"], entry["sha256"], folder / name))
     return tuple(files)

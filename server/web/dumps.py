@@ -1,7 +1,8 @@
 """The dumps at /dumps: the whole dataset in every RDF format, plain and gzipped.
 
-The files are made once per data load by the build (``server.kg.dumps``) and kept in the
-per-load state. A ``.gz`` is served as ``application/gzip`` (a file to download, not a
+The files are written once per data version by the build (``server.kg.dumps``), on disk,
+and sent from there (sendfile where the server has it, Range requests, never read into
+memory). A ``.gz`` is served as ``application/gzip`` (a file to download, not a
 Content-Encoding), with its SHA-256 as a strong ETag. The same list is described as DCAT
 distributions in the catalogue, so the catalogue and the files cannot disagree.
 """
@@ -9,9 +10,8 @@ distributions in the catalogue, so the catalogue and the files cannot disagree.
 from __future__ import annotations
 
 import json
-from email.utils import format_datetime
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, send_file
 from werkzeug.wrappers import Response as BaseResponse
 
 from server.errors import NotFound
@@ -42,8 +42,8 @@ def dump_file(extension: str) -> BaseResponse:
     found = next((f for f in state().dumps if f.extension == extension), None)
     if found is None:
         raise NotFound(f"no dump named {DUMP_STEM}.{extension}")
-    response = Response(found.data, mimetype=found.content_type)
+    response = send_file(
+        found.path, mimetype=found.content_type, etag=found.sha256, last_modified=state().loaded_at, conditional=True
+    )
     response.headers["Content-Disposition"] = f'attachment; filename="{found.name}"'
-    response.headers["Last-Modified"] = format_datetime(state().loaded_at, usegmt=True)
-    response.set_etag(found.sha256)
-    return response.make_conditional(request, accept_ranges=True, complete_length=found.size)
+    return response

@@ -7,10 +7,12 @@ queries, the dump files, the dataset facts and any document built from them.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import current_app
@@ -61,7 +63,8 @@ class AppState:
         check_named_queries(engine, queries)
         facts = dataset_facts(engine, kg.base, kg.graph_names())
         answers = AnswerCache(settings.answer_cache_bytes)
-        return cls(settings, kg, engine, executor, queries, dump_files(kg.dataset), facts, answers)
+        dumps = dump_files(kg.dataset, dumps_folder(settings, kg))
+        return cls(settings, kg, engine, executor, queries, dumps, facts, answers)
 
     @property
     def base(self) -> str:
@@ -103,6 +106,13 @@ class AppState:
                 self._cache.clear()
             self._cache[key] = value
         return value
+
+
+def dumps_folder(settings: Settings, kg: KnowledgeGraph) -> Path:
+    """Where the dump files of this data version live (a private folder when the version is unknown)."""
+    if kg.version:
+        return settings.cache_dir / f"dumps-{kg.version}"
+    return Path(tempfile.mkdtemp(prefix="clip-kg-dumps-")) / "dumps"
 
 
 def check_named_queries(engine: Engine, queries: dict[str, NamedQuery]) -> None:

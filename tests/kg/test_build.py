@@ -71,3 +71,16 @@ def test_app_serves_other_data_over_sparql(tmp_path: Path) -> None:
     app = create_app(Settings(data_files=(DATA / "cli" / "other.ttl",), cache_dir=tmp_path))
     response = app.test_client().get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})
     assert response.json["results"]["bindings"][0]["n"]["value"] == "5"  # type: ignore[index]
+
+
+def test_the_data_version_follows_the_inputs_and_the_settings_that_shape_the_dataset(tmp_path: Path) -> None:
+    other, trig = DATA / "cli" / "other.ttl", DATA / "cli" / "other.trig"
+    version = build(Settings(data_files=(other,), cache_dir=tmp_path)).version
+    assert len(version) == 32
+    assert build(Settings(data_files=(other,), cache_dir=tmp_path, port=5001)).version == version
+    changed = [
+        Settings(data_files=(trig,), cache_dir=tmp_path),
+        Settings(data_files=(other,), cache_dir=tmp_path, base_uri="http://127.0.0.1:8123/"),
+        Settings(data_files=(other,), cache_dir=tmp_path, reasoning=False),
+    ]
+    assert all(build(settings).version != version for settings in changed)
