@@ -128,10 +128,35 @@ def run_report(args: argparse.Namespace, settings: Settings, progress: Progress)
 
 
 def run_benchmark(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
-    """Time the build steps and the query engines on the CLIP graph."""
+    """Time the build steps and the query engines on the CLIP graph; or, with --against-oxigraph, the scale
+    benchmark of both servers on a synthetic graph."""
+    if args.against_oxigraph:
+        return run_scale_benchmark(args, progress)
     from server.cli.benchmark import run
 
     return Outcome(0, run(args.repeat))
+
+
+def run_scale_benchmark(args: argparse.Namespace, progress: Progress) -> Outcome:
+    """Both servers on one synthetic graph of --triples; the table to stdout, Markdown to --markdown."""
+    from server.cli import loadtest
+
+    if args.triples < 1 or args.repeat < 1 or args.deadline <= 0 or args.duration <= 0:
+        raise BadInput("--triples and --repeat must be at least 1, --deadline and --duration positive")
+    options = loadtest.Options(
+        triples=args.triples,
+        deadline=args.deadline,
+        runs=args.repeat,
+        duration=args.duration,
+        seed=args.seed,
+        answer_cache=args.answer_cache,
+    )
+    report = loadtest.run(options, progress)
+    message = ""
+    if args.markdown:
+        args.markdown.write_text(loadtest.render_markdown(report), encoding="utf-8")
+        message = f"Markdown written to {args.markdown}"
+    return Outcome(0, loadtest.render_text(report), message)
 
 
 def run_crawl(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:

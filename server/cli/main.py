@@ -69,6 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--limit", type=int, help="check only the first N IRIs")
     benchmark = verbs.add_parser("benchmark", help="time the build steps and compare query engines")
     benchmark.add_argument("--repeat", type=int, default=20, help="runs per query (default 20)")
+    benchmark.add_argument(
+        "--against-oxigraph",
+        action="store_true",
+        help="scale benchmark: a synthetic graph served by this server and by the Oxigraph server (extra 'bench')",
+    )
+    benchmark.add_argument("--triples", type=int, default=100_000, help="size of the synthetic graph (default 100000)")
+    benchmark.add_argument("--deadline", type=float, default=600.0, help="seconds each server may take to start")
+    benchmark.add_argument("--duration", type=float, default=10.0, help="seconds per concurrency level (default 10)")
+    benchmark.add_argument("--seed", type=int, default=1, help="seed of the synthetic graph and of the picks")
+    benchmark.add_argument("--markdown", type=Path, help="also write the figures as Markdown to this file")
+    benchmark.add_argument(
+        "--answer-cache", action="store_true", help="keep our server's answer cache on (default off: Oxigraph has none)"
+    )
     return parser
 
 
