@@ -57,6 +57,22 @@ def client(app: Flask) -> Iterator[FlaskClient]:
         yield test_client
 
 
+@pytest.fixture(scope="session")
+def limited_app(clip_kg: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The CLIP graph served with small limits: 20 results, 1 s, 4000-byte requests."""
+    settings = Settings(
+        cache_dir=tmp_path_factory.mktemp("limited"),
+        query_timeout=1.0,
+        max_results=20,
+        max_request_bytes=4000,
+        query_processes=2,
+        reasoning=False,
+    )
+    app = create_app(settings, clip_kg)
+    yield app
+    app.extensions["kg"].executor.shutdown()
+
+
 @contextmanager
 def serve_in_thread(app: Flask) -> Iterator[str]:
     """Serve an application on a free port of 127.0.0.1 in a thread; yield its URL."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 VIENNA = "https://w3id.org/clip-network/id/city/vienna"
@@ -95,3 +96,11 @@ def test_openapi_types_follow_parameter_types(client: FlaskClient) -> None:
     assert module["schema"]["type"] == "integer"
     city = document["paths"]["/queries/modules_of_city"]["get"]["parameters"][0]  # type: ignore[index]
     assert city["schema"] == {"type": "string", "format": "iri"}
+
+
+def test_named_query_over_the_result_limit_is_refused_not_cut(client: FlaskClient, limited_app: Flask) -> None:
+    rows = client.get("/queries/member_cities", query_string={"format": "csv"}).get_data(as_text=True).splitlines()
+    assert len(rows) - 1 > 20, "member_cities must give more rows than the limit of limited_app"
+    response = limited_app.test_client().get("/queries/member_cities", query_string={"format": "csv"})
+    assert response.status_code == 422
+    assert "more than 20 rows or triples" in response.get_data(as_text=True)

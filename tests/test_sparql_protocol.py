@@ -15,9 +15,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
-from server.config import Settings
 from server.kg.build import KnowledgeGraph
-from server.web.app import create_app
 
 from .conftest import serve_in_thread
 
@@ -287,6 +285,21 @@ def test_service_is_refused(client: FlaskClient, query: str) -> None:
     assert "SERVICE" in error_text(response)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        # SPARQL 1.2 syntax that pyoxigraph runs (and would fetch) but rdflib cannot parse
+        "SELECT * WHERE { ?s ?p ?o . LATERAL { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } } }",
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } FILTER(isTRIPLE(?o)) }",
+    ],
+    ids=["lateral", "triple-term"],
+)
+def test_service_the_checker_cannot_parse_is_refused(client: FlaskClient, query: str) -> None:
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 403
+    assert "could not be checked" in error_text(response)
+
+
 def test_the_word_service_in_data_is_not_a_service_call(client: FlaskClient) -> None:
     query = 'SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), "service provision")) } LIMIT 1'
     assert client.get("/sparql", query_string={"query": query}).status_code == 200
@@ -354,25 +367,41 @@ def test_browsers_get_the_query_page(client: FlaskClient) -> None:
 # --- limits: size, time --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def limited_app(clip_kg: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    settings = Settings(
-        cache_dir=tmp_path_factory.mktemp("limited"),
-        query_timeout=1.0,
-        max_results=20,
-        max_request_bytes=4000,
-        query_processes=2,
-        reasoning=False,
-    )
-    app = create_app(settings, clip_kg)
-    yield app
-    app.extensions["kg"].executor.shutdown()
-
-
 def test_result_over_the_limit_is_refused_not_cut(limited_app: Flask) -> None:
     response = limited_app.test_client().get("/sparql", query_string={"query": CITY_NAMES})
     assert response.status_code == 422
     assert "more than 20 rows" in error_text(response)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CONSTRUCT { ?c <urn:name> ?name } WHERE { ?c a <https://w3id.org/clip-network/def/City> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?name }",
+        "DESCRIBE <https://w3id.org/clip-network/id/city/vienna>",
+    ],
+    ids=["construct", "describe"],
+)
+def test_graph_result_over_the_limit_is_refused_not_cut(limited_app: Flask, client: FlaskClient, query: str) -> None:
+    unlimited = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"})
+    assert len(unlimited.get_data(as_text=True).splitlines()) > 20, "the query must give more triples than the limit"
+    response = limited_app.test_client().get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"}
+    )
+    assert response.status_code == 422
+    assert "more than 20 rows or triples" in error_text(response)
+
+
+def test_graph_result_within_the_limit_is_complete(limited_app: Flask) -> None:
+    query = (
+        "CONSTRUCT { ?c <urn:name> ?name } WHERE { ?c a <https://w3id.org/clip-network/def/City> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?name } ORDER BY ?name LIMIT 20"
+    )
+    response = limited_app.test_client().get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"}
+    )
+    assert response.status_code == 200
+    assert len(Graph().parse(data=response.get_data(as_text=True), format="nt")) == 20
 
 
 def test_result_within_the_limit_is_complete(limited_app: Flask) -> None:
