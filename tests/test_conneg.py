@@ -82,6 +82,24 @@ def test_documents_are_cacheable(client: FlaskClient) -> None:
     assert again.data == b""
 
 
+def test_each_variant_has_its_own_etag(client: FlaskClient) -> None:
+    """An ETag names one representation: the variants of a document (and other documents) differ."""
+    variants = [f"/doc/city/vienna.{extension}" for extension in ("ttl", "html", "nt", "jsonld", "rdf")]
+    paths = [*variants, "/doc/city/zurich.ttl", "/doc/graph/asserted.ttl", "/doc/graph/asserted.nt"]
+    etags = {path: client.get(path).headers["ETag"] for path in paths}
+    assert len(set(etags.values())) == len(paths), etags
+    assert client.get("/doc/city/vienna.ttl").headers["ETag"] == etags["/doc/city/vienna.ttl"], "not stable"
+    negotiated = client.get("/doc/city/vienna", headers={"Accept": "text/html"})
+    assert negotiated.headers["ETag"] != etags["/doc/city/vienna.ttl"]
+
+
+def test_etag_of_another_variant_is_not_a_match(client: FlaskClient) -> None:
+    turtle_etag = client.get("/doc/city/vienna.ttl").headers["ETag"]
+    response = client.get("/doc/city/vienna.html", headers={"If-None-Match": turtle_etag})
+    assert response.status_code == 200
+    assert b"Vienna" in response.data
+
+
 def test_head_on_a_document(client: FlaskClient) -> None:
     response = client.head("/doc/city/vienna.ttl")
     assert response.status_code == 200
@@ -144,6 +162,30 @@ def test_crawl_of_a_running_server(live_url: str, clip_kg: KnowledgeGraph) -> No
     assert report.checked == 40
     assert report.failures == []
     assert report.html_and_rdf == 40
+
+
+@pytest.mark.parametrize(
+    ("accept", "extension", "rdflib_format"),
+    [("application/n-triples", "nt", "nt"), ("application/rdf+xml", "rdf", "xml"),
+     ("application/ld+json", "jsonld", "json-ld"), ("text/turtle", "ttl", "turtle")],
+)  # fmt: skip
+def test_named_graph_iri_negotiates_its_document(
+    client: FlaskClient, accept: str, extension: str, rdflib_format: str
+) -> None:
+    response = client.get("/graph/asserted", headers={"Accept": accept})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/doc/graph/asserted.{extension}"
+    assert "Accept" in response.headers["Vary"]
+    document = client.get(response.headers["Location"])
+    assert document.mimetype == accept
+    graph = Graph().parse(data=document.data, format=rdflib_format)
+    asserted = URIRef("https://w3id.org/clip-network/graph/asserted")
+    assert (asserted, URIRef("http://www.w3.org/ns/sparql-service-description#name"), asserted) in graph
+
+
+def test_named_graph_iri_sends_browsers_to_html(client: FlaskClient) -> None:
+    response = client.get("/graph/asserted", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.headers["Location"] == "/doc/graph/asserted.html"
 
 
 @pytest.mark.parametrize("name", ["asserted", "ontology"])
