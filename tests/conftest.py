@@ -20,6 +20,8 @@ from server.web.app import create_app
 from .browser import browser  # noqa: F401 - the shared headless-Chromium fixture
 
 DATA = Path(__file__).parent / "data"
+OTHER_BASE = "http://127.0.0.1:8123/"
+"""A base other than the canonical one, for the tests that the build and the server rebase every IRI."""
 HAS_JAVA = shutil.which("java") is not None
 needs_java = pytest.mark.skipif(
     not HAS_JAVA, reason="HermiT needs a Java runtime (apt-get install default-jre-headless)"
@@ -55,6 +57,26 @@ def client(app: Flask) -> Iterator[FlaskClient]:
     """A test client of the application."""
     with app.test_client() as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def other_base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for the CLIP graph under OTHER_BASE, without reasoning."""
+    return Settings(base_uri=OTHER_BASE, cache_dir=tmp_path_factory.mktemp("other-base-cache"), reasoning=False)
+
+
+@pytest.fixture(scope="session")
+def other_base_kg(other_base_settings: Settings) -> KnowledgeGraph:
+    """The CLIP graph rebased to OTHER_BASE, built once per session (about 20 s)."""
+    return build(other_base_settings)
+
+
+@pytest.fixture(scope="session")
+def other_base_app(other_base_settings: Settings, other_base_kg: KnowledgeGraph) -> Iterator[Flask]:
+    """The application serving the CLIP graph under OTHER_BASE."""
+    app = create_app(other_base_settings, other_base_kg)
+    yield app
+    app.extensions["kg"].executor.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 
-from server.config import Settings
-from server.kg.build import KnowledgeGraph, build
-from server.web.app import create_app
+from server.kg.build import KnowledgeGraph
+
+from .conftest import OTHER_BASE
 
 VIENNA = "https://w3id.org/clip-network/id/city/vienna"
 
@@ -133,18 +132,13 @@ def test_every_kind_of_resource_dereferences(client: FlaskClient, kind_and_slug:
     assert client.get(f"/doc/{kind_and_slug}.ttl").status_code == 200
 
 
-def test_under_another_base_every_iri_stays_on_that_host(tmp_path: Path) -> None:
-    settings = Settings(base_uri="http://127.0.0.1:8123/", cache_dir=tmp_path, reasoning=False)
-    app = create_app(settings, build(settings))
-    try:
-        client = app.test_client()
-        assert client.get("/id/city/vienna").headers["Location"] == "/doc/city/vienna.ttl"
-        body = client.get("/doc/city/vienna.ttl").get_data(as_text=True)
-        assert "https://w3id.org/clip-network/" not in body
-        graph = Graph().parse(data=body, format="turtle")
-        assert (URIRef("http://127.0.0.1:8123/id/city/vienna"), None, None) in graph
-    finally:
-        app.extensions["kg"].executor.shutdown()
+def test_under_another_base_every_iri_stays_on_that_host(other_base_app: Flask) -> None:
+    client = other_base_app.test_client()
+    assert client.get("/id/city/vienna").headers["Location"] == "/doc/city/vienna.ttl"
+    body = client.get("/doc/city/vienna.ttl").get_data(as_text=True)
+    assert "https://w3id.org/clip-network/" not in body
+    graph = Graph().parse(data=body, format="turtle")
+    assert (URIRef(f"{OTHER_BASE}id/city/vienna"), None, None) in graph
 
 
 @pytest.mark.live
