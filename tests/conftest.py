@@ -1,12 +1,20 @@
-"""Shared fixtures: the CLIP graph is built once per session, into a private cache."""
+"""Shared fixtures: the CLIP graph is built once per session, into a private cache.
+
+Tests that need a tool outside Python (Java for HermiT, Chromium and chromedriver,
+rapper) carry the ``needs_tool`` mark or call ``missing_tool``: without the tool they
+are skipped, or fail when KG_REQUIRE_TOOLS=1 (as in CI, where a skip would hide that
+the tool was not installed).
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from flask import Flask
@@ -20,12 +28,33 @@ from server.web.app import create_app
 from .browser import browser  # noqa: F401 - the shared headless-Chromium fixture
 
 DATA = Path(__file__).parent / "data"
+REQUIRE_TOOLS = os.environ.get("KG_REQUIRE_TOOLS") == "1"
 OTHER_BASE = "http://127.0.0.1:8123/"
 """A base other than the canonical one, for the tests that the build and the server rebase every IRI."""
 HAS_JAVA = shutil.which("java") is not None
-needs_java = pytest.mark.skipif(
-    not HAS_JAVA, reason="HermiT needs a Java runtime (apt-get install default-jre-headless)"
-)
+JAVA_MISSING = "HermiT needs a Java runtime (apt-get install default-jre-headless)"
+needs_java = pytest.mark.needs_tool(missing=not HAS_JAVA, reason=JAVA_MISSING)
+
+
+def missing_tool(reason: str) -> NoReturn:
+    """A test cannot run for want of a tool: skip it, or fail it when KG_REQUIRE_TOOLS=1."""
+    if REQUIRE_TOOLS:
+        pytest.fail(f"{reason}; KG_REQUIRE_TOOLS=1 makes a missing tool a failure, not a skip", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "needs_tool(missing, reason): skip when missing is true, fail instead with KG_REQUIRE_TOOLS=1"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Apply the needs_tool marks before any fixture starts (a browser, a reasoner)."""
+    for mark in item.iter_markers("needs_tool"):
+        if mark.kwargs["missing"]:
+            missing_tool(mark.kwargs["reason"])
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,8 @@ from server.kg.loading import parse_files
 from server.kg.places import enrich
 from server.namespaces import CANONICAL_BASE, CLIP
 
+from .conftest import JAVA_MISSING, missing_tool
+
 ID = CANONICAL_BASE + "id/"
 
 
@@ -112,6 +114,6 @@ def test_generated_geography_matches_the_packaged_data() -> None:
 
 def test_data_report_is_current(clip_kg: KnowledgeGraph) -> None:
     if not len(clip_kg.graph("inferred")):
-        pytest.skip("the report counts inferred triples, which need Java")
+        missing_tool(f"the report counts inferred triples: {JAVA_MISSING}")
     committed = (PROJECT_ROOT / REPORT_FILE).read_text(encoding="utf-8")
     assert data_report(clip_kg) == committed, "docs/data-report.md is stale: run `clip-kg report`"
