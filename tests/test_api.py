@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from xml.etree import ElementTree
 
 from flask import Flask
 from flask.testing import FlaskClient
+
+from server.engine.catalogue import QUERIES_DIR
 
 VIENNA = "https://w3id.org/clip-network/id/city/vienna"
 
@@ -25,7 +28,10 @@ def test_catalogue_lists_every_named_query_as_json(client: FlaskClient) -> None:
 def test_catalogue_for_browsers_is_html(client: FlaskClient) -> None:
     response = client.get("/queries", headers={"Accept": "text/html"})
     assert response.mimetype == "text/html"
-    assert b"modules_of_city" in response.data
+    page = response.get_data(as_text=True)
+    names = [q["name"] for q in client.get("/queries", headers={"Accept": "application/json"}).json["queries"]]  # type: ignore[index]
+    assert len(names) == len(list(QUERIES_DIR.glob("*.rq")))
+    assert [name for name in names if f"/queries/{name}" not in page] == []
 
 
 def test_named_query_binds_its_parameter(client: FlaskClient) -> None:
@@ -40,6 +46,9 @@ def test_named_query_negotiates_like_the_endpoint(client: FlaskClient) -> None:
     response = client.get("/queries/member_cities", headers={"Accept": "application/sparql-results+xml"})
     assert response.mimetype == "application/sparql-results+xml"
     assert "Accept" in response.headers["Vary"]
+    results = ElementTree.fromstring(response.data).find("{http://www.w3.org/2005/sparql-results#}results")
+    assert results is not None and len(results) == 32
+    assert VIENNA in response.get_data(as_text=True)
 
 
 def test_missing_required_parameter_is_400(client: FlaskClient) -> None:

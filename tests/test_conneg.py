@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDFS, SKOS
 
 from server.kg.build import KnowledgeGraph
 
@@ -126,10 +129,20 @@ def test_unknown_resource_is_a_helpful_page_for_browsers(client: FlaskClient) ->
      "organisation/eurofound", "source/s24", "participation/vienna-intercultural", "topic/m3-4",
      "authorship/zurich-intercultural-case-study-1", "country/at", "network/clip"],
 )  # fmt: skip
-def test_every_kind_of_resource_dereferences(client: FlaskClient, kind_and_slug: str) -> None:
-    assert client.get(f"/id/{kind_and_slug}").status_code == 303
-    assert client.get(f"/doc/{kind_and_slug}.html").status_code == 200
-    assert client.get(f"/doc/{kind_and_slug}.ttl").status_code == 200
+def test_every_kind_of_resource_dereferences(client: FlaskClient, clip_kg: KnowledgeGraph, kind_and_slug: str) -> None:
+    iri = URIRef(f"https://w3id.org/clip-network/id/{kind_and_slug}")
+    redirect = client.get(f"/id/{kind_and_slug}")
+    assert (redirect.status_code, redirect.headers["Location"]) == (303, f"/doc/{kind_and_slug}.ttl")
+    graph = Graph().parse(data=client.get(f"/doc/{kind_and_slug}.ttl").data, format="turtle")
+    asserted = clip_kg.graph("asserted")
+    assert set(asserted.predicate_objects(iri)) <= set(graph.predicate_objects(iri))
+    assert len(set(asserted.predicate_objects(iri))) > 1
+    page = client.get(f"/doc/{kind_and_slug}.html")
+    assert page.status_code == 200
+    label = asserted.value(iri, RDFS.label) or asserted.value(iri, SKOS.prefLabel)
+    if label is not None:
+        assert html.escape(str(label), quote=False) in page.get_data(as_text=True)
+    assert str(iri) in page.get_data(as_text=True)
 
 
 def test_under_another_base_every_iri_stays_on_that_host(other_base_app: Flask) -> None:
@@ -183,10 +196,14 @@ def test_named_graph_iri_sends_browsers_to_html(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("name", ["asserted", "ontology"])
-def test_named_graph_iris_dereference(client: FlaskClient, name: str) -> None:
+def test_named_graph_iris_dereference(client: FlaskClient, clip_kg: KnowledgeGraph, name: str) -> None:
     response = client.get(f"/graph/{name}")
     assert response.status_code == 303
     assert response.headers["Location"] == f"/doc/graph/{name}.ttl"
     graph = Graph().parse(data=client.get(f"/doc/graph/{name}.ttl").data, format="turtle")
     assert (URIRef(f"https://w3id.org/clip-network/graph/{name}"), None, None) in graph
-    assert client.get(f"/doc/graph/{name}.html").status_code == 200
+    page = client.get(f"/doc/graph/{name}.html")
+    assert page.status_code == 200
+    assert f"https://w3id.org/clip-network/graph/{name}" in page.get_data(as_text=True)
+    assert f"<p>Triples: {len(clip_kg.graph(name))}.</p>" in page.get_data(as_text=True)
+    assert "<p>This graph holds " in page.get_data(as_text=True)

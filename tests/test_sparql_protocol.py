@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import RDF
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
@@ -28,6 +30,7 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 ASSERTED = "https://w3id.org/clip-network/graph/asserted"
 ONTOLOGY = "https://w3id.org/clip-network/graph/ontology"
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+CITY = URIRef("https://w3id.org/clip-network/def/City")
 
 
 def error_text(response: object) -> str:
@@ -36,6 +39,34 @@ def error_text(response: object) -> str:
     body = response.get_data(as_text=True)  # type: ignore[attr-defined]
     assert "Traceback" not in body and "<html" not in body.lower()
     return str(body)
+
+
+RESULTS_NS = "{http://www.w3.org/2005/sparql-results#}"
+
+
+def result_rows(response: object) -> list[list[str]]:
+    """The rows of a SELECT result, read in the format it came in (values as plain text)."""
+    body = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    media_type = response.mimetype  # type: ignore[attr-defined]
+    if media_type == "application/sparql-results+json":
+        document = json.loads(body)
+        names = document["head"]["vars"]
+        return [[row[n]["value"] for n in names if n in row] for row in document["results"]["bindings"]]
+    if media_type == "application/sparql-results+xml":
+        results = ElementTree.fromstring(body).find(f"{RESULTS_NS}results")
+        assert results is not None
+        return [["".join(binding.itertext()) for binding in result] for result in results]
+    if media_type == "text/csv":
+        return [line.split(",") for line in body.splitlines()[1:]]
+    if media_type == "text/tab-separated-values":
+        return [line.split("\t") for line in body.splitlines()[1:]]
+    raise AssertionError(f"not a SELECT result: {media_type}")
+
+
+def counted_cities(response: object) -> int:
+    """The one value of COUNT_CITIES, read in the format the response came in."""
+    ((value,),) = result_rows(response)
+    return int(value.split('"')[1] if value.startswith('"') else value)
 
 
 # --- the three query operations (section 2.1) -------------------------------------------
@@ -51,6 +82,7 @@ def test_query_via_post_urlencoded(client: FlaskClient) -> None:
     response = client.post("/sparql", data={"query": COUNT_CITIES})
     assert response.status_code == 200
     assert response.mimetype == "application/sparql-results+json"
+    assert counted_cities(response) == 32
 
 
 def test_query_via_post_directly(client: FlaskClient) -> None:
@@ -111,6 +143,9 @@ def test_select_negotiates(client: FlaskClient, accept: str, media_type: str) ->
     assert response.status_code == 200
     assert response.mimetype == media_type
     assert "Accept" in response.headers["Vary"]
+    rows = result_rows(response)
+    assert len(rows) == 32
+    assert any("Zürich" in row[1] for row in rows)
 
 
 def test_xml_results_follow_the_results_schema(client: FlaskClient) -> None:
@@ -148,12 +183,19 @@ def test_ask_in_json_and_xml(client: FlaskClient) -> None:
         ("application/ld+json", "application/ld+json", "json-ld"),
     ],
 )
-def test_construct_negotiates_rdf(client: FlaskClient, accept: str | None, media_type: str, rdflib_format: str) -> None:
+def test_construct_negotiates_rdf(
+    client: FlaskClient, clip_kg: KnowledgeGraph, accept: str | None, media_type: str, rdflib_format: str
+) -> None:
     query = "CONSTRUCT { ?c a ?t } WHERE { ?c a ?t . ?c a <https://w3id.org/clip-network/def/City> }"
     headers = {"Accept": accept} if accept else {}
     response = client.get("/sparql", query_string={"query": query}, headers=headers)
     assert response.mimetype == media_type
-    assert len(Graph().parse(data=response.data, format=rdflib_format)) >= 32
+    graph = Graph().parse(data=response.data, format=rdflib_format)
+    cities = set(clip_kg.graph("asserted").subjects(RDF.type, CITY))
+    assert len(cities) == 32
+    assert set(graph.subjects()) == cities
+    assert all((city, RDF.type, CITY) in graph for city in cities)
+    assert set(graph.predicates()) == {RDF.type}
 
 
 def test_describe_gives_the_resource(client: FlaskClient) -> None:
@@ -174,7 +216,13 @@ def test_describe_gives_the_resource(client: FlaskClient) -> None:
 )
 def test_format_names_sparqlwrapper_sends(client: FlaskClient, query: str, values: list[str], media_type: str) -> None:
     pairs = [("query", query)] + [(key, v) for key in ("format", "output", "results") for v in values]
-    assert client.get("/sparql", query_string=pairs).mimetype == media_type
+    response = client.get("/sparql", query_string=pairs)
+    assert response.mimetype == media_type
+    if query == COUNT_CITIES:
+        assert counted_cities(response) == 32
+    else:
+        rdflib_format = {"application/rdf+xml": "xml", "text/turtle": "turtle", "application/ld+json": "json-ld"}
+        assert len(Graph().parse(data=response.data, format=rdflib_format[media_type])) == 1
 
 
 def test_format_parameter_overrides_accept(client: FlaskClient) -> None:
@@ -184,6 +232,8 @@ def test_format_parameter_overrides_accept(client: FlaskClient) -> None:
         headers={"Accept": "application/sparql-results+json"},
     )
     assert response.mimetype == "text/tab-separated-values"
+    assert response.get_data(as_text=True).splitlines()[0] == "?n"
+    assert counted_cities(response) == 32
 
 
 def test_unacceptable_media_type_is_406_listing_formats(client: FlaskClient) -> None:
@@ -200,6 +250,7 @@ def test_q_zero_excludes_a_type(client: FlaskClient) -> None:
         headers={"Accept": "application/sparql-results+json;q=0, */*;q=0.1"},
     )
     assert response.mimetype == "application/sparql-results+xml"
+    assert counted_cities(response) == 32
 
 
 def test_results_format_for_a_construct_is_406(client: FlaskClient) -> None:
@@ -362,6 +413,10 @@ def test_service_description_states_graph_sizes(client: FlaskClient, clip_kg: Kn
 def test_browsers_get_the_query_page(client: FlaskClient) -> None:
     response = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert '<form id="query-form" method="post" action="http://localhost/sparql">' in page
+    assert '<textarea id="query-text" name="query"' in page
+    assert 'id="example-member_cities"' in page
 
 
 # --- limits: size, time --------------------------------------------------------------------------
