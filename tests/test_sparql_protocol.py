@@ -282,7 +282,9 @@ def test_query_and_update_together_are_refused(client: FlaskClient) -> None:
 
 
 def test_empty_query_is_400(client: FlaskClient) -> None:
-    assert client.get("/sparql", query_string={"query": "  "}).status_code == 400
+    response = client.get("/sparql", query_string={"query": "  "})
+    assert response.status_code == 400
+    assert "the 'query' parameter is empty" in error_text(response)
 
 
 def test_unsupported_request_media_type_is_415(client: FlaskClient) -> None:
@@ -294,6 +296,7 @@ def test_unsupported_request_media_type_is_415(client: FlaskClient) -> None:
 def test_invalid_graph_iri_is_400(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": COUNT_CITIES, "default-graph-uri": "not an iri"})
     assert response.status_code == 400
+    assert "'not an iri' is not a valid graph IRI" in error_text(response)
 
 
 # --- read-only ------------------------------------------------------------------------------------
@@ -353,7 +356,9 @@ def test_service_the_checker_cannot_parse_is_refused(client: FlaskClient, query:
 
 def test_the_word_service_in_data_is_not_a_service_call(client: FlaskClient) -> None:
     query = 'SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), "service provision")) } LIMIT 1'
-    assert client.get("/sparql", query_string={"query": query}).status_code == 200
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 200
+    assert len(result_rows(response)) == 1
 
 
 # --- CORS, HEAD, OPTIONS -------------------------------------------------------------------------
@@ -471,11 +476,13 @@ def test_oversized_body_is_413(limited_app: Flask) -> None:
         "/sparql", data=(padding + COUNT_CITIES).encode(), content_type="application/sparql-query"
     )
     assert response.status_code == 413
+    assert "larger than 4000 bytes" in error_text(response)
 
 
 def test_oversized_query_string_is_414(limited_app: Flask) -> None:
     response = limited_app.test_client().get("/sparql", query_string={"query": "#" + "x" * 5000 + "\n" + COUNT_CITIES})
     assert response.status_code == 414
+    assert "longer than 4000 bytes; send it with POST" in error_text(response)
 
 
 def test_slow_query_is_stopped_with_503_while_others_are_answered(limited_app: Flask) -> None:

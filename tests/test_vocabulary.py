@@ -104,6 +104,11 @@ def test_explicit_variant_has_its_media_type(client: FlaskClient, extension: str
     response = client.get(f"/def/index.{extension}", headers={"Accept": "image/png"})
     assert response.status_code == 200
     assert response.mimetype == media_type
+    if extension == "html":
+        assert '<section class="term kind-class" id="City">' in response.get_data(as_text=True)
+    else:
+        graph = Graph().parse(data=response.data, format=RDFLIB_FORMATS[extension])
+        assert (URIRef(CANONICAL_BASE + "def/City"), RDF.type, OWL.Class) in graph
 
 
 @pytest.mark.parametrize("extension", RDFLIB_FORMATS)
