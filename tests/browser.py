@@ -23,8 +23,9 @@ except ImportError:
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 MISSING = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-needs_browser = pytest.mark.skipif(
-    bool(MISSING) or not HAS_SELENIUM,
+# Skipped without them, a failure with KG_REQUIRE_TOOLS=1 (the needs_tool mark of conftest.py).
+needs_browser = pytest.mark.needs_tool(
+    missing=bool(MISSING) or not HAS_SELENIUM,
     reason="headless browser tests need /usr/bin/chromium, /usr/bin/chromedriver and selenium "
     "(apt-get install chromium chromium-driver; pip install selenium)",
 )

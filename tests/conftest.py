@@ -1,13 +1,20 @@
-"""Shared fixtures: the CLIP graph is built once per session, into a private cache."""
+"""Shared fixtures: the CLIP graph is built once per session, into a private cache.
+
+Tests that need a tool outside Python (Java for HermiT, Chromium and chromedriver,
+rapper) carry the ``needs_tool`` mark or call ``missing_tool``: without the tool they
+are skipped, or fail when KG_REQUIRE_TOOLS=1 (as in CI, where a skip would hide that
+the tool was not installed).
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from flask import Flask
@@ -22,10 +29,33 @@ from server.web.app import create_app
 from .browser import browser  # noqa: F401 - the shared headless-Chromium fixture
 
 DATA = Path(__file__).parent / "data"
+REQUIRE_TOOLS = os.environ.get("KG_REQUIRE_TOOLS") == "1"
+OTHER_BASE = "http://127.0.0.1:8123/"
+"""A base other than the canonical one, for the tests that the build and the server rebase every IRI."""
 HAS_JAVA = shutil.which("java") is not None
-needs_java = pytest.mark.skipif(
-    not HAS_JAVA, reason="HermiT needs a Java runtime (apt-get install default-jre-headless)"
-)
+JAVA_MISSING = "HermiT needs a Java runtime (apt-get install default-jre-headless)"
+needs_java = pytest.mark.needs_tool(missing=not HAS_JAVA, reason=JAVA_MISSING)
+
+
+def missing_tool(reason: str) -> NoReturn:
+    """A test cannot run for want of a tool: skip it, or fail it when KG_REQUIRE_TOOLS=1."""
+    if REQUIRE_TOOLS:
+        pytest.fail(f"{reason}; KG_REQUIRE_TOOLS=1 makes a missing tool a failure, not a skip", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "needs_tool(missing, reason): skip when missing is true, fail instead with KG_REQUIRE_TOOLS=1"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Apply the needs_tool marks before any fixture starts (a browser, a reasoner)."""
+    for mark in item.iter_markers("needs_tool"):
+        if mark.kwargs["missing"]:
+            missing_tool(mark.kwargs["reason"])
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +99,42 @@ def client(app: Flask) -> Iterator[FlaskClient]:
     """A test client of the application."""
     with app.test_client() as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def other_base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for the CLIP graph under OTHER_BASE, without reasoning."""
+    return Settings(base_uri=OTHER_BASE, cache_dir=tmp_path_factory.mktemp("other-base-cache"), reasoning=False)
+
+
+@pytest.fixture(scope="session")
+def other_base_kg(other_base_settings: Settings) -> KnowledgeGraph:
+    """The CLIP graph rebased to OTHER_BASE, built once per session (about 20 s)."""
+    return build(other_base_settings)
+
+
+@pytest.fixture(scope="session")
+def other_base_app(other_base_settings: Settings, other_base_kg: KnowledgeGraph) -> Iterator[Flask]:
+    """The application serving the CLIP graph under OTHER_BASE."""
+    app = create_app(other_base_settings, other_base_kg)
+    yield app
+    app.extensions["kg"].executor.shutdown()
+
+
+@pytest.fixture(scope="session")
+def limited_app(clip_kg: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The CLIP graph served with small limits: 20 results, 1 s, 4000-byte requests."""
+    settings = Settings(
+        cache_dir=tmp_path_factory.mktemp("limited"),
+        query_timeout=1.0,
+        max_results=20,
+        max_request_bytes=4000,
+        query_processes=2,
+        reasoning=False,
+    )
+    app = create_app(settings, clip_kg)
+    yield app
+    app.extensions["kg"].executor.shutdown()
 
 
 @contextmanager

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from xml.etree import ElementTree
 
+from flask import Flask
 from flask.testing import FlaskClient
+
+from server.engine.catalogue import QUERIES_DIR
 
 VIENNA = "https://w3id.org/clip-network/id/city/vienna"
 
@@ -24,7 +28,10 @@ def test_catalogue_lists_every_named_query_as_json(client: FlaskClient) -> None:
 def test_catalogue_for_browsers_is_html(client: FlaskClient) -> None:
     response = client.get("/queries", headers={"Accept": "text/html"})
     assert response.mimetype == "text/html"
-    assert b"modules_of_city" in response.data
+    page = response.get_data(as_text=True)
+    names = [q["name"] for q in client.get("/queries", headers={"Accept": "application/json"}).json["queries"]]  # type: ignore[index]
+    assert len(names) == len(list(QUERIES_DIR.glob("*.rq")))
+    assert [name for name in names if f"/queries/{name}" not in page] == []
 
 
 def test_named_query_binds_its_parameter(client: FlaskClient) -> None:
@@ -39,6 +46,9 @@ def test_named_query_negotiates_like_the_endpoint(client: FlaskClient) -> None:
     response = client.get("/queries/member_cities", headers={"Accept": "application/sparql-results+xml"})
     assert response.mimetype == "application/sparql-results+xml"
     assert "Accept" in response.headers["Vary"]
+    results = ElementTree.fromstring(response.data).find("{http://www.w3.org/2005/sparql-results#}results")
+    assert results is not None and len(results) == 32
+    assert VIENNA in response.get_data(as_text=True)
 
 
 def test_missing_required_parameter_is_400(client: FlaskClient) -> None:
@@ -95,3 +105,11 @@ def test_openapi_types_follow_parameter_types(client: FlaskClient) -> None:
     assert module["schema"]["type"] == "integer"
     city = document["paths"]["/queries/modules_of_city"]["get"]["parameters"][0]  # type: ignore[index]
     assert city["schema"] == {"type": "string", "format": "iri"}
+
+
+def test_named_query_over_the_result_limit_is_refused_not_cut(client: FlaskClient, limited_app: Flask) -> None:
+    rows = client.get("/queries/member_cities", query_string={"format": "csv"}).get_data(as_text=True).splitlines()
+    assert len(rows) - 1 > 20, "member_cities must give more rows than the limit of limited_app"
+    response = limited_app.test_client().get("/queries/member_cities", query_string={"format": "csv"})
+    assert response.status_code == 422
+    assert "more than 20 rows or triples" in response.get_data(as_text=True)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import html
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDFS, SKOS
 
-from server.config import Settings
-from server.kg.build import KnowledgeGraph, build
-from server.web.app import create_app
+from server.kg.build import KnowledgeGraph
+
+from ..conftest import OTHER_BASE
 
 VIENNA = "https://w3id.org/clip-network/id/city/vienna"
 
@@ -82,6 +84,24 @@ def test_documents_are_cacheable(client: FlaskClient) -> None:
     assert again.data == b""
 
 
+def test_each_variant_has_its_own_etag(client: FlaskClient) -> None:
+    """An ETag names one representation: the variants of a document (and other documents) differ."""
+    variants = [f"/doc/city/vienna.{extension}" for extension in ("ttl", "html", "nt", "jsonld", "rdf")]
+    paths = [*variants, "/doc/city/zurich.ttl", "/doc/graph/asserted.ttl", "/doc/graph/asserted.nt"]
+    etags = {path: client.get(path).headers["ETag"] for path in paths}
+    assert len(set(etags.values())) == len(paths), etags
+    assert client.get("/doc/city/vienna.ttl").headers["ETag"] == etags["/doc/city/vienna.ttl"], "not stable"
+    negotiated = client.get("/doc/city/vienna", headers={"Accept": "text/html"})
+    assert negotiated.headers["ETag"] != etags["/doc/city/vienna.ttl"]
+
+
+def test_etag_of_another_variant_is_not_a_match(client: FlaskClient) -> None:
+    turtle_etag = client.get("/doc/city/vienna.ttl").headers["ETag"]
+    response = client.get("/doc/city/vienna.html", headers={"If-None-Match": turtle_etag})
+    assert response.status_code == 200
+    assert b"Vienna" in response.data
+
+
 def test_head_on_a_document(client: FlaskClient) -> None:
     response = client.head("/doc/city/vienna.ttl")
     assert response.status_code == 200
@@ -109,24 +129,29 @@ def test_unknown_resource_is_a_helpful_page_for_browsers(client: FlaskClient) ->
      "organisation/eurofound", "source/s24", "participation/vienna-intercultural", "topic/m3-4",
      "authorship/zurich-intercultural-case-study-1", "country/at", "network/clip"],
 )  # fmt: skip
-def test_every_kind_of_resource_dereferences(client: FlaskClient, kind_and_slug: str) -> None:
-    assert client.get(f"/id/{kind_and_slug}").status_code == 303
-    assert client.get(f"/doc/{kind_and_slug}.html").status_code == 200
-    assert client.get(f"/doc/{kind_and_slug}.ttl").status_code == 200
+def test_every_kind_of_resource_dereferences(client: FlaskClient, clip_kg: KnowledgeGraph, kind_and_slug: str) -> None:
+    iri = URIRef(f"https://w3id.org/clip-network/id/{kind_and_slug}")
+    redirect = client.get(f"/id/{kind_and_slug}")
+    assert (redirect.status_code, redirect.headers["Location"]) == (303, f"/doc/{kind_and_slug}.ttl")
+    graph = Graph().parse(data=client.get(f"/doc/{kind_and_slug}.ttl").data, format="turtle")
+    asserted = clip_kg.graph("asserted")
+    assert set(asserted.predicate_objects(iri)) <= set(graph.predicate_objects(iri))
+    assert len(set(asserted.predicate_objects(iri))) > 1
+    page = client.get(f"/doc/{kind_and_slug}.html")
+    assert page.status_code == 200
+    label = asserted.value(iri, RDFS.label) or asserted.value(iri, SKOS.prefLabel)
+    if label is not None:
+        assert html.escape(str(label), quote=False) in page.get_data(as_text=True)
+    assert str(iri) in page.get_data(as_text=True)
 
 
-def test_under_another_base_every_iri_stays_on_that_host(tmp_path: Path) -> None:
-    settings = Settings(base_uri="http://127.0.0.1:8123/", cache_dir=tmp_path, reasoning=False)
-    app = create_app(settings, build(settings))
-    try:
-        client = app.test_client()
-        assert client.get("/id/city/vienna").headers["Location"] == "/doc/city/vienna.ttl"
-        body = client.get("/doc/city/vienna.ttl").get_data(as_text=True)
-        assert "https://w3id.org/clip-network/" not in body
-        graph = Graph().parse(data=body, format="turtle")
-        assert (URIRef("http://127.0.0.1:8123/id/city/vienna"), None, None) in graph
-    finally:
-        app.extensions["kg"].executor.shutdown()
+def test_under_another_base_every_iri_stays_on_that_host(other_base_app: Flask) -> None:
+    client = other_base_app.test_client()
+    assert client.get("/id/city/vienna").headers["Location"] == "/doc/city/vienna.ttl"
+    body = client.get("/doc/city/vienna.ttl").get_data(as_text=True)
+    assert "https://w3id.org/clip-network/" not in body
+    graph = Graph().parse(data=body, format="turtle")
+    assert (URIRef(f"{OTHER_BASE}id/city/vienna"), None, None) in graph
 
 
 @pytest.mark.live
@@ -146,11 +171,39 @@ def test_crawl_of_a_running_server(live_url: str, clip_kg: KnowledgeGraph) -> No
     assert report.html_and_rdf == 40
 
 
+@pytest.mark.parametrize(
+    ("accept", "extension", "rdflib_format"),
+    [("application/n-triples", "nt", "nt"), ("application/rdf+xml", "rdf", "xml"),
+     ("application/ld+json", "jsonld", "json-ld"), ("text/turtle", "ttl", "turtle")],
+)  # fmt: skip
+def test_named_graph_iri_negotiates_its_document(
+    client: FlaskClient, accept: str, extension: str, rdflib_format: str
+) -> None:
+    response = client.get("/graph/asserted", headers={"Accept": accept})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/doc/graph/asserted.{extension}"
+    assert "Accept" in response.headers["Vary"]
+    document = client.get(response.headers["Location"])
+    assert document.mimetype == accept
+    graph = Graph().parse(data=document.data, format=rdflib_format)
+    asserted = URIRef("https://w3id.org/clip-network/graph/asserted")
+    assert (asserted, URIRef("http://www.w3.org/ns/sparql-service-description#name"), asserted) in graph
+
+
+def test_named_graph_iri_sends_browsers_to_html(client: FlaskClient) -> None:
+    response = client.get("/graph/asserted", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.headers["Location"] == "/doc/graph/asserted.html"
+
+
 @pytest.mark.parametrize("name", ["asserted", "ontology"])
-def test_named_graph_iris_dereference(client: FlaskClient, name: str) -> None:
+def test_named_graph_iris_dereference(client: FlaskClient, clip_kg: KnowledgeGraph, name: str) -> None:
     response = client.get(f"/graph/{name}")
     assert response.status_code == 303
     assert response.headers["Location"] == f"/doc/graph/{name}.ttl"
     graph = Graph().parse(data=client.get(f"/doc/graph/{name}.ttl").data, format="turtle")
     assert (URIRef(f"https://w3id.org/clip-network/graph/{name}"), None, None) in graph
-    assert client.get(f"/doc/graph/{name}.html").status_code == 200
+    page = client.get(f"/doc/graph/{name}.html")
+    assert page.status_code == 200
+    assert f"https://w3id.org/clip-network/graph/{name}" in page.get_data(as_text=True)
+    assert f"<p>Triples: {len(clip_kg.graph(name))}.</p>" in page.get_data(as_text=True)
+    assert "<p>This graph holds " in page.get_data(as_text=True)

@@ -20,8 +20,8 @@ from server.kg.build import KnowledgeGraph
 FILES = [f"clip-kg.{fmt.extension}{gz}" for fmt in RDF_FORMATS for gz in ("", ".gz")]
 TYPES = {f"clip-kg.{fmt.extension}": fmt.media_type for fmt in RDF_FORMATS}
 RAPPER = shutil.which("rapper")
-needs_rapper = pytest.mark.skipif(
-    RAPPER is None, reason="rapper is not installed (Debian: apt-get install raptor2-utils); CI installs it"
+needs_rapper = pytest.mark.needs_tool(
+    missing=RAPPER is None, reason="rapper is not installed (Debian: apt-get install raptor2-utils); CI installs it"
 )
 RAPPER_SYNTAX = {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "trig": "trig", "rdf": "rdfxml"}
 

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, FOAF, VOID
 from rdflib.term import Node
 
@@ -250,6 +251,7 @@ def test_publisher_and_contact_are_this_project(dcat: Graph) -> None:
 def test_every_rdf_format_parses(client: FlaskClient, document: str, accept: str) -> None:
     graph = fetch(client, document, accept)
     assert (DATASET, DCTERMS.title, None) in graph
+    assert isomorphic(graph, fetch(client, document, "text/turtle"))
 
 
 @pytest.mark.parametrize("document", ["/.well-known/void", "/catalog"])
@@ -280,7 +282,9 @@ def test_unavailable_type_is_406_listing_the_types(client: FlaskClient, document
 
 
 def test_format_parameter_picks_the_format(client: FlaskClient) -> None:
-    assert client.get("/catalog?format=nt").mimetype == "application/n-triples"
+    response = client.get("/catalog?format=nt", headers={"Accept": "text/turtle"})
+    assert response.mimetype == "application/n-triples"
+    assert isomorphic(Graph().parse(data=response.data, format="nt"), fetch(client, "/catalog", "text/turtle"))
 
 
 def test_urls_follow_the_request_while_iris_stay_under_the_base(client: FlaskClient) -> None:

@@ -17,6 +17,8 @@ from server.config import Settings
 from server.kg.build import KnowledgeGraph
 from server.web.app import create_app
 
+from ..conftest import JAVA_MISSING, missing_tool
+
 BASE = "https://w3id.org/clip-network/"
 CLIP = BASE + "def/"
 S1 = URIRef(BASE + "id/source/s1")
@@ -179,7 +181,7 @@ def test_asserted_statements_are_marked(client: FlaskClient) -> None:
 
 def test_inferred_statements_are_marked(client: FlaskClient, clip_kg: KnowledgeGraph) -> None:
     if not len(clip_kg.graph("inferred")):
-        pytest.skip("no inferred graph: HermiT needs Java")
+        missing_tool(f"no inferred graph: {JAVA_MISSING}")
     body = page(client, "/doc/city/vienna.html")
     rows = re.findall(rf'<tr class="(\w+)" data-property="{CLIP}tookPartIn">(.*?)</tr>', body, flags=re.S)
     assert len(rows) == 4

@@ -28,7 +28,10 @@ def _page_width_fits(driver: Any) -> bool:
 
 def test_home_page_loads(browser: Any, live_url: str) -> None:
     _open(browser, live_url + "/")
-    assert browser.title
+    assert browser.title == "CLIP knowledge graph"
+    assert browser.find_element("css selector", "h1").text == "CLIP knowledge graph"
+    assert "https://w3id.org/clip-network/graph/asserted" in browser.find_element("css selector", "body").text
+    assert not _errors(browser)
 
 
 def test_city_page_follows_the_303_and_shows_the_map(browser: Any, live_url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -12,12 +13,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import RDF
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
-from server.config import Settings
 from server.kg.build import KnowledgeGraph
-from server.web.app import create_app
 
 from ..conftest import serve_in_thread
 
@@ -30,6 +30,7 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 ASSERTED = "https://w3id.org/clip-network/graph/asserted"
 ONTOLOGY = "https://w3id.org/clip-network/graph/ontology"
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+CITY = URIRef("https://w3id.org/clip-network/def/City")
 
 
 def error_text(response: object) -> str:
@@ -38,6 +39,34 @@ def error_text(response: object) -> str:
     body = response.get_data(as_text=True)  # type: ignore[attr-defined]
     assert "Traceback" not in body and "<html" not in body.lower()
     return str(body)
+
+
+RESULTS_NS = "{http://www.w3.org/2005/sparql-results#}"
+
+
+def result_rows(response: object) -> list[list[str]]:
+    """The rows of a SELECT result, read in the format it came in (values as plain text)."""
+    body = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    media_type = response.mimetype  # type: ignore[attr-defined]
+    if media_type == "application/sparql-results+json":
+        document = json.loads(body)
+        names = document["head"]["vars"]
+        return [[row[n]["value"] for n in names if n in row] for row in document["results"]["bindings"]]
+    if media_type == "application/sparql-results+xml":
+        results = ElementTree.fromstring(body).find(f"{RESULTS_NS}results")
+        assert results is not None
+        return [["".join(binding.itertext()) for binding in result] for result in results]
+    if media_type == "text/csv":
+        return [line.split(",") for line in body.splitlines()[1:]]
+    if media_type == "text/tab-separated-values":
+        return [line.split("\t") for line in body.splitlines()[1:]]
+    raise AssertionError(f"not a SELECT result: {media_type}")
+
+
+def counted_cities(response: object) -> int:
+    """The one value of COUNT_CITIES, read in the format the response came in."""
+    ((value,),) = result_rows(response)
+    return int(value.split('"')[1] if value.startswith('"') else value)
 
 
 # --- the three query operations (section 2.1) -------------------------------------------
@@ -53,6 +82,7 @@ def test_query_via_post_urlencoded(client: FlaskClient) -> None:
     response = client.post("/sparql", data={"query": COUNT_CITIES})
     assert response.status_code == 200
     assert response.mimetype == "application/sparql-results+json"
+    assert counted_cities(response) == 32
 
 
 def test_query_via_post_directly(client: FlaskClient) -> None:
@@ -113,6 +143,9 @@ def test_select_negotiates(client: FlaskClient, accept: str, media_type: str) ->
     assert response.status_code == 200
     assert response.mimetype == media_type
     assert "Accept" in response.headers["Vary"]
+    rows = result_rows(response)
+    assert len(rows) == 32
+    assert any("Zürich" in row[1] for row in rows)
 
 
 def test_xml_results_follow_the_results_schema(client: FlaskClient) -> None:
@@ -150,12 +183,19 @@ def test_ask_in_json_and_xml(client: FlaskClient) -> None:
         ("application/ld+json", "application/ld+json", "json-ld"),
     ],
 )
-def test_construct_negotiates_rdf(client: FlaskClient, accept: str | None, media_type: str, rdflib_format: str) -> None:
+def test_construct_negotiates_rdf(
+    client: FlaskClient, clip_kg: KnowledgeGraph, accept: str | None, media_type: str, rdflib_format: str
+) -> None:
     query = "CONSTRUCT { ?c a ?t } WHERE { ?c a ?t . ?c a <https://w3id.org/clip-network/def/City> }"
     headers = {"Accept": accept} if accept else {}
     response = client.get("/sparql", query_string={"query": query}, headers=headers)
     assert response.mimetype == media_type
-    assert len(Graph().parse(data=response.data, format=rdflib_format)) >= 32
+    graph = Graph().parse(data=response.data, format=rdflib_format)
+    cities = set(clip_kg.graph("asserted").subjects(RDF.type, CITY))
+    assert len(cities) == 32
+    assert set(graph.subjects()) == cities
+    assert all((city, RDF.type, CITY) in graph for city in cities)
+    assert set(graph.predicates()) == {RDF.type}
 
 
 def test_describe_gives_the_resource(client: FlaskClient) -> None:
@@ -176,7 +216,13 @@ def test_describe_gives_the_resource(client: FlaskClient) -> None:
 )
 def test_format_names_sparqlwrapper_sends(client: FlaskClient, query: str, values: list[str], media_type: str) -> None:
     pairs = [("query", query)] + [(key, v) for key in ("format", "output", "results") for v in values]
-    assert client.get("/sparql", query_string=pairs).mimetype == media_type
+    response = client.get("/sparql", query_string=pairs)
+    assert response.mimetype == media_type
+    if query == COUNT_CITIES:
+        assert counted_cities(response) == 32
+    else:
+        rdflib_format = {"application/rdf+xml": "xml", "text/turtle": "turtle", "application/ld+json": "json-ld"}
+        assert len(Graph().parse(data=response.data, format=rdflib_format[media_type])) == 1
 
 
 def test_format_parameter_overrides_accept(client: FlaskClient) -> None:
@@ -186,6 +232,8 @@ def test_format_parameter_overrides_accept(client: FlaskClient) -> None:
         headers={"Accept": "application/sparql-results+json"},
     )
     assert response.mimetype == "text/tab-separated-values"
+    assert response.get_data(as_text=True).splitlines()[0] == "?n"
+    assert counted_cities(response) == 32
 
 
 def test_unacceptable_media_type_is_406_listing_formats(client: FlaskClient) -> None:
@@ -202,6 +250,7 @@ def test_q_zero_excludes_a_type(client: FlaskClient) -> None:
         headers={"Accept": "application/sparql-results+json;q=0, */*;q=0.1"},
     )
     assert response.mimetype == "application/sparql-results+xml"
+    assert counted_cities(response) == 32
 
 
 def test_results_format_for_a_construct_is_406(client: FlaskClient) -> None:
@@ -233,7 +282,9 @@ def test_query_and_update_together_are_refused(client: FlaskClient) -> None:
 
 
 def test_empty_query_is_400(client: FlaskClient) -> None:
-    assert client.get("/sparql", query_string={"query": "  "}).status_code == 400
+    response = client.get("/sparql", query_string={"query": "  "})
+    assert response.status_code == 400
+    assert "the 'query' parameter is empty" in error_text(response)
 
 
 def test_unsupported_request_media_type_is_415(client: FlaskClient) -> None:
@@ -245,6 +296,7 @@ def test_unsupported_request_media_type_is_415(client: FlaskClient) -> None:
 def test_invalid_graph_iri_is_400(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": COUNT_CITIES, "default-graph-uri": "not an iri"})
     assert response.status_code == 400
+    assert "'not an iri' is not a valid graph IRI" in error_text(response)
 
 
 # --- read-only ------------------------------------------------------------------------------------
@@ -287,9 +339,26 @@ def test_service_is_refused(client: FlaskClient, query: str) -> None:
     assert "SERVICE" in error_text(response)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        # SPARQL 1.2 syntax that pyoxigraph runs (and would fetch) but rdflib cannot parse
+        "SELECT * WHERE { ?s ?p ?o . LATERAL { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } } }",
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } FILTER(isTRIPLE(?o)) }",
+    ],
+    ids=["lateral", "triple-term"],
+)
+def test_service_the_checker_cannot_parse_is_refused(client: FlaskClient, query: str) -> None:
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 403
+    assert "could not be checked" in error_text(response)
+
+
 def test_the_word_service_in_data_is_not_a_service_call(client: FlaskClient) -> None:
     query = 'SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), "service provision")) } LIMIT 1'
-    assert client.get("/sparql", query_string={"query": query}).status_code == 200
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 200
+    assert len(result_rows(response)) == 1
 
 
 # --- CORS, HEAD, OPTIONS -------------------------------------------------------------------------
@@ -349,30 +418,50 @@ def test_service_description_states_graph_sizes(client: FlaskClient, clip_kg: Kn
 def test_browsers_get_the_query_page(client: FlaskClient) -> None:
     response = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert '<form id="query-form" method="post" action="http://localhost/sparql">' in page
+    assert '<textarea id="query-text" name="query"' in page
+    assert 'id="example-member_cities"' in page
 
 
 # --- limits: size, time --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def limited_app(clip_kg: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    settings = Settings(
-        cache_dir=tmp_path_factory.mktemp("limited"),
-        query_timeout=1.0,
-        max_results=20,
-        max_request_bytes=4000,
-        query_processes=2,
-        reasoning=False,
-    )
-    app = create_app(settings, clip_kg)
-    yield app
-    app.extensions["kg"].executor.shutdown()
 
 
 def test_result_over_the_limit_is_refused_not_cut(limited_app: Flask) -> None:
     response = limited_app.test_client().get("/sparql", query_string={"query": CITY_NAMES})
     assert response.status_code == 422
     assert "more than 20 rows" in error_text(response)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CONSTRUCT { ?c <urn:name> ?name } WHERE { ?c a <https://w3id.org/clip-network/def/City> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?name }",
+        "DESCRIBE <https://w3id.org/clip-network/id/city/vienna>",
+    ],
+    ids=["construct", "describe"],
+)
+def test_graph_result_over_the_limit_is_refused_not_cut(limited_app: Flask, client: FlaskClient, query: str) -> None:
+    unlimited = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"})
+    assert len(unlimited.get_data(as_text=True).splitlines()) > 20, "the query must give more triples than the limit"
+    response = limited_app.test_client().get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"}
+    )
+    assert response.status_code == 422
+    assert "more than 20 rows or triples" in error_text(response)
+
+
+def test_graph_result_within_the_limit_is_complete(limited_app: Flask) -> None:
+    query = (
+        "CONSTRUCT { ?c <urn:name> ?name } WHERE { ?c a <https://w3id.org/clip-network/def/City> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?name } ORDER BY ?name LIMIT 20"
+    )
+    response = limited_app.test_client().get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"}
+    )
+    assert response.status_code == 200
+    assert len(Graph().parse(data=response.get_data(as_text=True), format="nt")) == 20
 
 
 def test_result_within_the_limit_is_complete(limited_app: Flask) -> None:
@@ -387,11 +476,13 @@ def test_oversized_body_is_413(limited_app: Flask) -> None:
         "/sparql", data=(padding + COUNT_CITIES).encode(), content_type="application/sparql-query"
     )
     assert response.status_code == 413
+    assert "larger than 4000 bytes" in error_text(response)
 
 
 def test_oversized_query_string_is_414(limited_app: Flask) -> None:
     response = limited_app.test_client().get("/sparql", query_string={"query": "#" + "x" * 5000 + "\n" + COUNT_CITIES})
     assert response.status_code == 414
+    assert "longer than 4000 bytes; send it with POST" in error_text(response)
 
 
 def test_slow_query_is_stopped_with_503_while_others_are_answered(limited_app: Flask) -> None:

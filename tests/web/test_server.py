@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 from flask.testing import FlaskClient
-from rdflib import Dataset
+from rdflib import Dataset, Graph
+from rdflib.namespace import RDF
 from SPARQLWrapper import CSV, JSON, SPARQLWrapper
 
 CITY_COUNT = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a <https://w3id.org/clip-network/def/City> }"
@@ -24,7 +26,7 @@ def test_select_defaults_to_sparql_json(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert response.mimetype == "application/sparql-results+json"
     assert response.headers["Vary"] == "Accept"
-    assert int(response.json["results"]["bindings"][0]["n"]["value"]) >= 31  # type: ignore[index]
+    assert int(response.json["results"]["bindings"][0]["n"]["value"]) == 32  # type: ignore[index]
 
 
 def test_default_graph_is_the_union_of_named_graphs(client: FlaskClient) -> None:
@@ -44,13 +46,16 @@ def test_default_graph_uri_restricts_the_default_graph(client: FlaskClient) -> N
 def test_accept_csv_gives_csv(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": CITY_COUNT}, headers={"Accept": "text/csv"})
     assert response.mimetype == "text/csv"
-    assert response.data.splitlines()[0] == b"n"
+    assert response.data.splitlines() == [b"n", b"32"]
 
 
 def test_construct_defaults_to_turtle(client: FlaskClient) -> None:
     query = "CONSTRUCT { ?c a ?t } WHERE { ?c a ?t } LIMIT 3"
     response = client.get("/sparql", query_string={"query": query})
     assert response.mimetype == "text/turtle"
+    graph = Graph().parse(data=response.data, format="turtle")
+    assert len(graph) == 3
+    assert set(graph.predicates()) == {RDF.type}
 
 
 def test_malformed_query_returns_400_with_position(client: FlaskClient) -> None:
@@ -61,10 +66,20 @@ def test_malformed_query_returns_400_with_position(client: FlaskClient) -> None:
     assert b"1:" in response.data
 
 
-def test_missing_query_returns_400(client: FlaskClient) -> None:
-    response = client.get("/sparql?query=ASK{}&query=ASK{}")
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"method": "GET", "query_string": {"query": ""}},
+        {"method": "POST", "data": {"query": " "}},
+        {"method": "POST", "data": b"", "content_type": "application/sparql-query"},
+    ],
+    ids=["get", "form", "direct"],
+)
+def test_missing_query_returns_400(client: FlaskClient, request_kwargs: dict[str, object]) -> None:
+    response = client.open("/sparql", **request_kwargs)  # type: ignore[arg-type]
     assert response.status_code == 400
-    assert b"exactly one 'query'" in response.data
+    assert response.mimetype == "text/plain"
+    assert b"the 'query' parameter is empty" in response.data
 
 
 def test_unacceptable_type_returns_406_listing_formats(client: FlaskClient) -> None:
@@ -76,8 +91,10 @@ def test_unacceptable_type_returns_406_listing_formats(client: FlaskClient) -> N
 def test_dumps_page_lists_every_format_with_checksum(client: FlaskClient) -> None:
     response = client.get("/dumps")
     assert response.status_code == 200
-    for name in (b"clip-kg.ttl", b"clip-kg.nt", b"clip-kg.nq", b"clip-kg.trig", b"clip-kg.jsonld", b"clip-kg.rdf"):
-        assert name in response.data
+    page = response.get_data(as_text=True)
+    for name in ("clip-kg.ttl", "clip-kg.nt", "clip-kg.nq", "clip-kg.trig", "clip-kg.jsonld", "clip-kg.rdf"):
+        assert name in page
+        assert f"<code>{hashlib.sha256(client.get(f'/dumps/{name}').data).hexdigest()}</code>" in page, name
 
 
 def test_trig_dump_keeps_named_graphs(client: FlaskClient) -> None:
@@ -101,7 +118,7 @@ def test_sparqlwrapper_json_over_a_socket(live_url: str) -> None:
     wrapper.setQuery(CITY_COUNT)
     wrapper.setReturnFormat(JSON)
     results = wrapper.query().convert()
-    assert int(results["results"]["bindings"][0]["n"]["value"]) >= 31  # type: ignore[index,call-overload]
+    assert int(results["results"]["bindings"][0]["n"]["value"]) == 32  # type: ignore[index,call-overload]
 
 
 @pytest.mark.live

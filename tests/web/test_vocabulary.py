@@ -17,13 +17,11 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from server.config import Settings
-from server.kg.build import build
 from server.namespaces import CANONICAL_BASE
 from server.urls import Urls
-from server.web.app import create_app
 from server.web.state import AppState
 from tests.browser import needs_browser, save_screenshot
+from tests.conftest import OTHER_BASE
 
 try:
     from selenium.webdriver.common.by import By
@@ -35,7 +33,6 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 VARIANTS = [("html", "text/html"), ("ttl", "text/turtle"), ("nt", "application/n-triples"),
             ("jsonld", "application/ld+json"), ("rdf", "application/rdf+xml")]  # fmt: skip
 RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
-OTHER_BASE = "http://127.0.0.1:8123/"
 
 
 class Page(HTMLParser):
@@ -73,10 +70,9 @@ def html(app: Flask) -> str:
 
 
 @pytest.fixture(scope="module")
-def other_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    """An application serving the CLIP graph under another base (the session graph is not rebased)."""
-    settings = Settings(base_uri=OTHER_BASE, cache_dir=tmp_path_factory.mktemp("cache"), reasoning=False)
-    with create_app(settings, build(settings)).test_client() as client:
+def other_base(other_base_app: Flask) -> Iterator[FlaskClient]:
+    """A client of the application serving the CLIP graph under another base (the session graph is not rebased)."""
+    with other_base_app.test_client() as client:
         yield client
 
 
@@ -108,6 +104,11 @@ def test_explicit_variant_has_its_media_type(client: FlaskClient, extension: str
     response = client.get(f"/def/index.{extension}", headers={"Accept": "image/png"})
     assert response.status_code == 200
     assert response.mimetype == media_type
+    if extension == "html":
+        assert '<section class="term kind-class" id="City">' in response.get_data(as_text=True)
+    else:
+        graph = Graph().parse(data=response.data, format=RDFLIB_FORMATS[extension])
+        assert (URIRef(CANONICAL_BASE + "def/City"), RDF.type, OWL.Class) in graph
 
 
 @pytest.mark.parametrize("extension", RDFLIB_FORMATS)
