@@ -130,7 +130,7 @@ def run_report(args: argparse.Namespace, settings: Settings, progress: Progress)
 def run_benchmark(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
     """Time the build steps and the query engines on the CLIP graph; or, with --against-oxigraph, the scale
     benchmark of both servers on a synthetic graph."""
-    if args.against_oxigraph:
+    if getattr(args, "against_oxigraph", False):
         return run_scale_benchmark(args, progress)
     from server.cli.benchmark import run
 
