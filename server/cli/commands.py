@@ -139,7 +139,7 @@ def run_benchmark(args: argparse.Namespace, settings: Settings, progress: Progre
 
 def run_scale_benchmark(args: argparse.Namespace, progress: Progress) -> Outcome:
     """Both servers on one synthetic graph of --triples; the table to stdout, Markdown to --markdown."""
-    from server.cli import loadtest
+    from server.cli import benchreport, loadtest
 
     if args.triples < 1 or args.repeat < 1 or args.deadline <= 0 or args.duration <= 0:
         raise BadInput("--triples and --repeat must be at least 1, --deadline and --duration positive")
@@ -154,9 +154,9 @@ def run_scale_benchmark(args: argparse.Namespace, progress: Progress) -> Outcome
     report = loadtest.run(options, progress)
     message = ""
     if args.markdown:
-        args.markdown.write_text(loadtest.render_markdown(report), encoding="utf-8")
+        args.markdown.write_text(benchreport.render_markdown(report), encoding="utf-8")
         message = f"Markdown written to {args.markdown}"
-    return Outcome(0, loadtest.render_text(report), message)
+    return Outcome(0, benchreport.render_text(report), message)
 
 
 def run_crawl(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:

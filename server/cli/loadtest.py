@@ -15,12 +15,9 @@ time, and every process started here is stopped at the end, also on error or Ctr
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,12 +26,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from urllib.parse import quote
 
-from server.cli.synthetic import BASE, Summary, generate, iri
-from server.config import PROJECT_ROOT
+from server.cli.processes import SAMPLE_EVERY, Sampler, free_port, load_average, machine_facts, mib, spawn, stop
+from server.cli.querymix import QUERIES, Client, answer_size, percentile
+from server.cli.synthetic import BASE, Summary, generate
 from server.errors import KgError
 from server.kg.progress import Progress, silent
 
@@ -45,7 +41,6 @@ QUERY_TIMEOUT = 10
 QUERY_BUDGET = 120.0
 """Seconds of runs per query at one client; past it the remaining runs are skipped."""
 MAX_REQUESTS_PER_CLIENT = 200_000
-SAMPLE_EVERY = 0.5
 SELECT_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 FAILURES = (OSError, http.client.HTTPException)
@@ -68,267 +63,6 @@ class Options:
     seed: int = 1
     answer_cache: bool = False
     """Leave our server's answer cache on; off by default, as Oxigraph keeps no answers."""
-
-
-# ---------------------------------------------------------------- queries
-
-
-@dataclass(frozen=True)
-class Query:
-    """A query of the mix: its kind of answer and a function making its text for a random pick."""
-
-    name: str
-    accept: str
-    text: Callable[[random.Random, Summary], str]
-    lookup: bool = False
-
-
-PREFIXES = (
-    f"PREFIX def: <{BASE}def/>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nPREFIX dcterms: <http://purl.org/dc/terms/>\n"
-    "PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>\n"
-)
-
-
-def _pick(rng: random.Random, kind: str, count: int) -> str:
-    return f"<{iri(kind, rng.randrange(max(count, 1)))}>"
-
-
-def _city(rng: random.Random, s: Summary) -> str:
-    return _pick(rng, "city", s.plan.cities)
-
-
-def _describe(rng: random.Random, s: Summary) -> str:
-    return f"DESCRIBE {_city(rng, s)}"
-
-
-def _construct(rng: random.Random, s: Summary) -> str:
-    x = _city(rng, s)
-    return f"CONSTRUCT {{ {x} ?p ?o . ?s ?q {x} }} WHERE {{ {{ {x} ?p ?o }} UNION {{ ?s ?q {x} }} }}"
-
-
-def _out_links(rng: random.Random, s: Summary) -> str:
-    return f"SELECT ?p ?o WHERE {{ {_pick(rng, 'publication', s.publications)} ?p ?o }}"
-
-
-def _hub_in_links(rng: random.Random, s: Summary) -> str:
-    offset = rng.randrange(max(s.plan.hub_participations - 100, 1))
-    hub = f"<{iri('module', 0)}>"
-    return PREFIXES + f"SELECT ?s WHERE {{ ?s def:inModule {hub} }} ORDER BY ?s LIMIT 100 OFFSET {offset}"
-
-
-def _star(rng: random.Random, s: Summary) -> str:
-    country = _pick(rng, "country", s.plan.countries)
-    return PREFIXES + (
-        f"SELECT ?c ?label ?pop ?lat WHERE {{ ?c a def:City ; def:country {country} ; rdfs:label ?label ; "
-        'def:population ?pop ; geo:lat ?lat . FILTER(LANG(?label) = "en") } LIMIT 100'
-    )
-
-
-def _two_hops(rng: random.Random, s: Summary) -> str:
-    return PREFIXES + (
-        f"SELECT DISTINCT ?m ?label WHERE {{ {_city(rng, s)} ^def:participant/def:inModule ?m . ?m rdfs:label ?label }}"
-    )
-
-
-def _broader(rng: random.Random, s: Summary) -> str:
-    topic = _pick(rng, "topic", s.plan.topics)
-    return PREFIXES + f"SELECT (COUNT(?t) AS ?n) WHERE {{ ?t skos:broader* {topic} }}"
-
-
-def _group_by(rng: random.Random, s: Summary) -> str:
-    return PREFIXES + (
-        "SELECT ?country (COUNT(?c) AS ?cities) (AVG(?pop) AS ?mean) "
-        "WHERE { ?c def:country ?country ; def:population ?pop } GROUP BY ?country ORDER BY DESC(?cities)"
-    )
-
-
-def _count_all(rng: random.Random, s: Summary) -> str:
-    return "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-
-
-def _order_offset(rng: random.Random, s: Summary) -> str:
-    offset = rng.randrange(max(s.plan.cities - 20, 1))
-    order = f"ORDER BY DESC(?pop) ?c LIMIT 20 OFFSET {offset}"
-    return PREFIXES + f"SELECT ?c ?pop WHERE {{ ?c def:population ?pop }} {order}"
-
-
-def _contains(rng: random.Random, s: Summary) -> str:
-    word = rng.choice(("burg", "lin", "wick", "sal", "ton"))
-    return PREFIXES + (
-        f'SELECT ?c ?label WHERE {{ ?c a def:City ; rdfs:label ?label FILTER(CONTAINS(LCASE(?label), "{word}")) }} '
-        "LIMIT 50"
-    )
-
-
-def _regex(rng: random.Random, s: Summary) -> str:
-    word = rng.choice(("housing", "policy", "health"))
-    return PREFIXES + f'SELECT ?p ?t WHERE {{ ?p dcterms:title ?t FILTER(REGEX(?t, "^on {word} in b", "i")) }} LIMIT 50'
-
-
-def _ask(rng: random.Random, s: Summary) -> str:
-    return PREFIXES + f"ASK {{ {_city(rng, s)} def:country ?c ; rdfs:label ?l }}"
-
-
-QUERIES = (
-    Query("DESCRIBE a city", NTRIPLES, _describe, lookup=True),
-    Query("CONSTRUCT out+in of a city", NTRIPLES, _construct, lookup=True),
-    Query("out links of a publication", SELECT_JSON, _out_links, lookup=True),
-    Query("hub in-links, 100 at OFFSET", SELECT_JSON, _hub_in_links),
-    Query("star join, cities of country", SELECT_JSON, _star, lookup=True),
-    Query("2-hop path city->modules", SELECT_JSON, _two_hops, lookup=True),
-    Query("skos:broader* count", SELECT_JSON, _broader),
-    Query("GROUP BY country, COUNT+AVG", SELECT_JSON, _group_by),
-    Query("COUNT(*) of all triples", SELECT_JSON, _count_all),
-    Query("ORDER BY population OFFSET", SELECT_JSON, _order_offset),
-    Query("text FILTER CONTAINS(label)", SELECT_JSON, _contains),
-    Query("text FILTER REGEX(title)", SELECT_JSON, _regex),
-    Query("ASK city has country", SELECT_JSON, _ask, lookup=True),
-)
-
-
-# ---------------------------------------------------------------- HTTP
-
-
-class Client:
-    """One keep-alive HTTP connection; reconnects once when the server closed it."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-
-    def get(self, path: str, accept: str) -> tuple[int, bytes]:
-        return self._send("GET", path, None, {"Accept": accept})
-
-    def query(self, path: str, text: str, accept: str) -> tuple[int, bytes]:
-        """A SPARQL protocol query by URL-encoded POST (the same request for both servers)."""
-        body = ("query=" + quote(text, safe="")).encode("ascii")
-        headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
-        return self._send("POST", path, body, headers)
-
-    def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
-        for attempt in (1, 2):
-            try:
-                self.connection.request(method, path, body, headers)
-                response = self.connection.getresponse()
-                return response.status, response.read()
-            except FAILURES:
-                self.close()
-                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-def answer_size(accept: str, body: bytes) -> int:
-    """Rows of a SELECT, 1/0 for ASK, triples of a graph: a check that both servers did the same work."""
-    if accept == NTRIPLES:
-        return sum(1 for line in body.splitlines() if line.strip() and not line.startswith(b"#"))
-    try:
-        parsed = json.loads(body)
-        return int(bool(parsed["boolean"])) if "boolean" in parsed else len(parsed["results"]["bindings"])
-    except (ValueError, KeyError, TypeError):
-        return -1
-
-
-# ---------------------------------------------------------------- processes and memory
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def descendants(root: int) -> list[int]:
-    """``root`` and every process below it, from the parent ids in /proc/*/stat."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, queue = [], [root]
-    while queue:
-        pid = queue.pop()
-        found.append(pid)
-        queue += children.get(pid, [])
-    return found
-
-
-def pss_kib(root: int) -> int:
-    """PSS of a process tree in KiB: shared pages are counted once, split among their users."""
-    total = 0
-    for pid in descendants(root):
-        try:
-            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        except OSError:
-            continue
-        total += sum(int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:"))
-    return total
-
-
-class Sampler:
-    """Samples the PSS of a process tree in a thread, keeping the peak."""
-
-    def __init__(self) -> None:
-        self.pid: int | None = None
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def watch(self, pid: int) -> None:
-        self.pid = pid
-        if not self._thread.is_alive():
-            self._thread.start()
-
-    def sample(self) -> int:
-        value = pss_kib(self.pid) if self.pid else 0
-        self.peak = max(self.peak, value)
-        return value
-
-    def _loop(self) -> None:
-        while not self._stop.wait(SAMPLE_EVERY):
-            self.sample()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a process started here and its group: SIGTERM, then SIGKILL after 10 s."""
-    if process.poll() is not None:
-        return
-    for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def spawn(command: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """Start a process in its own group (so it can be stopped with its children), output to ``log``."""
-    with log.open("ab") as sink:
-        return subprocess.Popen(  # noqa: S603 - a fixed command line built here
-            command, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT, start_new_session=True
-        )
-
-
-# ---------------------------------------------------------------- servers
 
 
 @dataclass
@@ -365,7 +99,7 @@ def wait_ready(
     next_report = 30.0
     while time.monotonic() - started < deadline:
         if time.monotonic() - started > next_report:
-            progress(f"{result.name}: still starting after {next_report:.0f} s, PSS {_mib(sampler.sample())} MiB")
+            progress(f"{result.name}: still starting after {next_report:.0f} s, PSS {mib(sampler.sample())} MiB")
             next_report += 30
         if server.process.poll() is not None:
             result.note = f"exited with code {server.process.returncode}: {_last_line(server.log)}"
@@ -497,7 +231,7 @@ def one_client(server: Server, summary: Summary, options: Options, result: Resul
                 else:
                     durations.append(elapsed)
             result.latency[query.name], result.errors[query.name] = durations, errors
-            progress(f"{result.name}: {query.name}: p50 {_p(durations, 50)} ms")
+            progress(f"{result.name}: {query.name}: p50 {percentile(durations, 50)} ms")
     finally:
         client.close()
 
@@ -606,130 +340,5 @@ def run(options: Options, progress: Progress = silent) -> Report:
         size = summary.path.stat().st_size
         reference = measure("oxigraph", oxigraph, summary, work, options, progress)
         mine = measure("ours", ours, summary, work, options, progress)
-    machine["load average after"] = _load_average()
+    machine["load average after"] = load_average()
     return Report(options, summary, size, machine, mine, reference)
-
-
-def _load_average() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def machine_facts() -> dict[str, str]:
-    """CPU, memory, versions and the load before the run."""
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in _read("/proc/cpuinfo").splitlines()
-            if line.startswith("model name")
-        ),
-        "unknown",
-    )
-    memory = next((line.split()[1] for line in _read("/proc/meminfo").splitlines() if line.startswith("MemTotal")), "0")
-    versions = ", ".join(f"{name} {_version(name)}" for name in ("oxigraph", "pyoxigraph", "gunicorn", "flask"))
-    return {
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "cpu": f"{cpu}, {os.cpu_count()} cores",
-        "memory": f"{int(memory) / 1024 / 1024:.1f} GiB",
-        "python": sys.version.split()[0],
-        "packages": versions,
-        "load average before": _load_average(),
-    }
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text()
-    except OSError:
-        return ""
-
-
-def _version(package: str) -> str:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "not installed"
-
-
-# ---------------------------------------------------------------- rendering
-
-
-def _p(values: list[float], percent: int) -> str:
-    if not values:
-        return "-"
-    ordered = sorted(values)
-    return f"{ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]:.1f}"
-
-
-def _ratio(mine: str, reference: str) -> str:
-    try:
-        return f"{float(mine) / float(reference):.1f}x"
-    except (ValueError, ZeroDivisionError):
-        return "-"
-
-
-def _mib(kib: int | None) -> str:
-    return f"{kib / 1024:.0f}" if kib else "-"
-
-
-def _seconds(value: float | None, note: str) -> str:
-    return f"{value:.1f}" if value is not None else (note or "-")
-
-
-def rows(report: Report) -> list[tuple[str, str, str, str]]:
-    """(what, ours, Oxigraph, ratio) for every figure."""
-    a, b, runs = report.ours, report.oxigraph, f"{report.options.runs + 1} runs"
-    table = [("ready (s)", _seconds(a.ready, a.note), _seconds(b.ready, b.note))]
-    table += [("load (s)", _seconds(a.load, ""), _seconds(b.load, ""))]
-    table += [("PSS loaded, idle (MiB)", _mib(a.pss_loaded), _mib(b.pss_loaded))]
-    table += [("PSS peak, sampled (MiB)", _mib(a.pss_peak), _mib(b.pss_peak))]
-    for query in QUERIES:
-        rows_a, rows_b = a.sizes.get(query.name, "-"), b.sizes.get(query.name, "-")
-        mine, ref = a.latency.get(query.name, []), b.latency.get(query.name, [])
-        table += [(f"{query.name} p{pc} (ms)", _p(mine, pc), _p(ref, pc)) for pc in (50, 95)]
-        errors_a, errors_b = a.errors.get(query.name, "-"), b.errors.get(query.name, "-")
-        table.append((f"  answer size / failed of {runs}", f"{rows_a} / {errors_a}", f"{rows_b} / {errors_b}"))
-    for clients in report.options.clients:
-        rate_a, rate_b = a.throughput.get(clients), b.throughput.get(clients)
-        table.append(
-            (
-                f"lookup mix, {clients} clients (req/s)",
-                f"{rate_a[0]:.0f}" if rate_a else "-",
-                f"{rate_b[0]:.0f}" if rate_b else "-",
-            )
-        )
-        table.append(("  failed requests", str(rate_a[1]) if rate_a else "-", str(rate_b[1]) if rate_b else "-"))
-    for name, _ in PAGES:
-        for percent in (50, 95):
-            table.append((f"page: {name} p{percent} (ms)", _p(a.pages.get(name, []), percent), "n/a"))
-    return [(label, mine, ref, "" if label.startswith("  ") else _ratio(mine, ref)) for label, mine, ref in table]
-
-
-def heading(report: Report) -> list[str]:
-    s = report.summary
-    lines = [
-        f"Scale benchmark: {s.triples:,} synthetic triples ({report.file_bytes / 1e6:.1f} MB N-Triples, seed "
-        f"{report.options.seed}; hub module with {s.plan.hub_participations:,} participations)",
-        f"{report.options.runs} runs per query at one client; {report.options.duration:.0f} s per concurrency level; "
-        f"startup deadline {report.options.deadline:.0f} s; servers measured one after the other; "
-        f"our answer cache {'on' if report.options.answer_cache else 'off'}",
-    ]
-    lines += [f"{key}: {value}" for key, value in report.machine.items()]
-    lines.append("ratio = ours / Oxigraph (times, memory: above 1 is worse; requests/s: below 1 is worse)")
-    return lines
-
-
-def render_text(report: Report) -> str:
-    """The figures as a plain-text table."""
-    table = rows(report)
-    width = max(len(label) for label, *_ in table) + 2
-    lines = [*heading(report), "", f"{'':<{width}}{'ours':>24}{'oxigraph':>24}{'ratio':>9}"]
-    lines += [f"{label:<{width}}{mine:>24}{ref:>24}{ratio:>9}" for label, mine, ref, ratio in table]
-    return "\n".join(lines) + "\n"
-
-
-def render_markdown(report: Report) -> str:
-    """The figures as a Markdown table with the conditions as a list above it."""
-    lines = [f"- {line}" for line in heading(report)]
-    lines += ["", "| measure | ours | Oxigraph | ratio |", "|---|---:|---:|---:|"]
-    lines += [f"| {label.strip()} | {mine} | {ref} | {ratio} |" for label, mine, ref, ratio in rows(report)]
-    return "\n".join(lines) + "\n"
