@@ -13,7 +13,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from server.engine.parsing import iris_in
+from server.engine.rdfio import iris_in
 from server.errors import BadInput
 from server.formats import by_name
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -15,30 +16,34 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset
 
+from server.engine.rdfio import convert_nquads
 from server.formats import GZIP_MEDIA_TYPE, RDF_FORMATS, Format, by_name
 from server.kg.progress import Progress, silent
 
 DUMP_STEM = "clip-kg"
 MANIFEST = "manifest.json"
+CHUNK = 1 << 20
 
 
 def serialize(dataset: Dataset, fmt: Format) -> bytes:
     """The whole dataset in one format: named graphs kept where the format has them,
     the union of all graphs otherwise."""
-    if fmt.rdflib_name is None:
-        raise ValueError(f"{fmt.name} is not an RDF format")
-    if fmt.keeps_graphs:
-        data = dataset.serialize(format=fmt.rdflib_name, encoding="utf-8")
-    else:
-        union = Graph()
-        for prefix, namespace in dataset.namespaces():
-            union.bind(prefix, namespace, replace=True)
-        for s, p, o, _ in dataset.quads((None, None, None, None)):
-            union.add((s, p, o))
-        data = union.serialize(format=fmt.rdflib_name, encoding="utf-8")
+    buffer = io.BytesIO()
+    convert_nquads(nquads_of(dataset), fmt, buffer, prefixes_of(dataset))
+    return buffer.getvalue()
+
+
+def nquads_of(dataset: Dataset) -> bytes:
+    """The dataset as N-Quads, the one serialization rdflib makes; every format is converted from it."""
+    data = dataset.serialize(format="nquads", encoding="utf-8")
     return data if isinstance(data, bytes) else data.encode("utf-8")
+
+
+def prefixes_of(dataset: Dataset) -> dict[str, str]:
+    """The dataset's named prefixes, for formats that abbreviate IRIs."""
+    return {prefix: str(namespace) for prefix, namespace in dataset.namespaces() if prefix}
 
 
 def write_dump(dataset: Dataset, fmt: Format, folder: Path, stem: str = "clip-kg") -> Path:
@@ -116,11 +121,11 @@ def _write_all(dataset: Dataset, folder: Path, progress: Progress) -> None:
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
+        nquads, prefixes = nquads_of(dataset), prefixes_of(dataset)
         entries = []
         for fmt in RDF_FORMATS:
             progress(f"writing the {fmt.label} dump")
-            plain = serialize(dataset, fmt)
-            entries += [_write(partial, fmt, plain, False), _write(partial, fmt, gzip.compress(plain, mtime=0), True)]
+            entries += _write(partial, fmt, nquads, prefixes)
         (partial / MANIFEST).write_text(json.dumps(entries, indent=1), encoding="utf-8")
         try:
             partial.rename(folder)
@@ -131,10 +136,23 @@ def _write_all(dataset: Dataset, folder: Path, progress: Progress) -> None:
         raise
 
 
-def _write(folder: Path, fmt: Format, data: bytes, compressed: bool) -> dict[str, object]:
-    name = f"{DUMP_STEM}.{fmt.extension}" + (".gz" if compressed else "")
-    (folder / name).write_bytes(data)
-    return {"format": fmt.name, "compressed": compressed, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+def _write(folder: Path, fmt: Format, nquads: bytes, prefixes: dict[str, str]) -> list[dict[str, object]]:
+    """One format's file and its gzipped copy (streamed, reproducible: no name, mtime 0), described."""
+    plain = folder / f"{DUMP_STEM}.{fmt.extension}"
+    with plain.open("wb") as out:
+        convert_nquads(nquads, fmt, out, prefixes)
+    packed = plain.with_name(plain.name + ".gz")
+    with plain.open("rb") as source, packed.open("wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as out:
+        shutil.copyfileobj(source, out, CHUNK)
+    return [_entry(fmt, plain, False), _entry(fmt, packed, True)]
+
+
+def _entry(fmt: Format, path: Path, compressed: bool) -> dict[str, object]:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        for chunk in iter(lambda: source.read(CHUNK), b""):
+            digest.update(chunk)
+    return {"format": fmt.name, "compressed": compressed, "size": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
 def _read_manifest(folder: Path) -> tuple[DumpFile, ...]:

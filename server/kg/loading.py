@@ -18,7 +18,7 @@ from rdflib import Dataset, Graph, Literal
 from rdflib.namespace import XSD, NamespaceManager
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from server.engine.parsing import syntax_error
+from server.engine.rdfio import syntax_error
 from server.errors import BadInput, DataSyntaxError
 from server.formats import RDF_FORMATS
 from server.kg.progress import Progress, silent

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from rdflib import Dataset, Literal, URIRef
@@ -34,20 +35,20 @@ def test_every_format_is_written_plain_and_gzipped_with_its_size_and_checksum(tm
 
 def test_a_second_start_reuses_the_files_of_the_same_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = dump_files(small(), tmp_path / "dumps-v1")
-    monkeypatch.setattr(dumps, "serialize", lambda *_: pytest.fail("serialized again"))
+    monkeypatch.setattr(dumps, "nquads_of", lambda *_: pytest.fail("serialized again"))
     assert dump_files(small(), tmp_path / "dumps-v1") == first
 
 
 def test_a_failed_write_leaves_nothing_under_the_final_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
 
-    def failing(dataset: Dataset, fmt: object) -> bytes:
+    def failing(nquads: bytes, fmt: object, output: BinaryIO, prefixes: object) -> None:
         calls.append(str(fmt))
         if len(calls) == 3:
             raise OSError("disk full")
-        return b"<a> <b> <c> .\n"
+        output.write(b"<http://a> <http://b> <http://c> .\n")
 
-    monkeypatch.setattr(dumps, "serialize", failing)
+    monkeypatch.setattr(dumps, "convert_nquads", failing)
     with pytest.raises(OSError, match="disk full"):
         dump_files(small(), tmp_path / "dumps-v1")
     assert list(tmp_path.iterdir()) == [], "a half-written dump folder was left behind"

@@ -1,0 +1,70 @@
+"""The engine's RDF parsers and serializers, for what rdflib does slowly or vaguely.
+
+rdflib's parsers report many syntax errors without a line and column; pyoxigraph's give
+both, so the build asks here where a file it could not parse goes wrong. rdflib's
+serializers take minutes for a million triples; pyoxigraph's stream them in seconds,
+and its parser keeps every literal's datatype as written (its store does not: it loads
+xsd:positiveInteger as xsd:integer, oxigraph#526), so dumps are converted here from
+N-Quads without passing through a store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import BinaryIO
+
+import pyoxigraph
+
+from server.formats import Format
+
+
+def syntax_error(data: bytes, fmt: Format) -> tuple[str, int, int] | None:
+    """The first syntax error of an RDF document as (message, line, column), or None if it parses.
+
+    >>> from server.formats import by_name
+    >>> syntax_error(b"<a> <b> .", by_name("nt"))[1:]
+    (1, 1)
+    >>> syntax_error(b"<http://e/a> <http://e/b> <http://e/c> .", by_name("nt")) is None
+    True
+    """
+    if fmt.oxigraph_rdf is None:
+        return None
+    try:
+        for _ in pyoxigraph.parse(data, format=fmt.oxigraph_rdf, base_iri="http://localhost/"):
+            pass
+    except SyntaxError as error:
+        message = str(error.msg).split(": ", 1)[-1] if ": " in str(error.msg) else str(error.msg)
+        return message, error.lineno or 0, error.offset or 0
+    return None
+
+
+def iris_in(data: bytes, fmt: Format) -> Iterator[str]:
+    """Every IRI in subject or object position of an RDF document, as it is read."""
+    for quad in pyoxigraph.parse(data, format=fmt.oxigraph_rdf):
+        for term in (quad.subject, quad.object):
+            if isinstance(term, pyoxigraph.NamedNode):
+                yield term.value
+
+
+def convert_nquads(nquads: bytes, fmt: Format, output: BinaryIO, prefixes: Mapping[str, str]) -> None:
+    """Write N-Quads as ``fmt``: named graphs kept where the format has them, else their union.
+
+    The union holds each triple once, however many graphs hold it (as a set of triples does).
+    """
+    if fmt.oxigraph_rdf is None:
+        raise ValueError(f"{fmt.name} is not an RDF format")
+    quads = pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+    shown = dict(prefixes) if fmt.name in ("ttl", "trig") else {}
+    if fmt.keeps_graphs:
+        pyoxigraph.serialize(quads, output, format=fmt.oxigraph_rdf, prefixes=shown)
+    else:
+        pyoxigraph.serialize(_distinct_triples(quads), output, format=fmt.oxigraph_rdf, prefixes=shown)
+
+
+def _distinct_triples(quads: Iterator[pyoxigraph.Quad]) -> Iterator[pyoxigraph.Triple]:
+    seen: set[pyoxigraph.Triple] = set()
+    for quad in quads:
+        triple = quad.triple
+        if triple not in seen:
+            seen.add(triple)
+            yield triple
