@@ -25,10 +25,13 @@ OxigraphTerm = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
 class EmbeddedEngine:
     """A pyoxigraph store holding one dataset of named graphs (see ``interface.Engine``)."""
 
-    def __init__(self, dataset: Dataset):
+    def __init__(self, dataset: Dataset | None = None, nquads: bytes | None = None):
+        """Fill an in-memory store from a dataset, or straight from its N-Quads when the caller has them."""
         self._store = pyoxigraph.Store()
-        nquads = dataset.serialize(format="nquads", encoding="utf-8")
-        self._store.bulk_load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+        if nquads is None and dataset is not None:
+            nquads = dataset.serialize(format="nquads", encoding="utf-8")
+        if nquads:
+            self._store.bulk_load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
 
     def __len__(self) -> int:
         return len(self._store)

@@ -104,24 +104,27 @@ class DumpFile:
         }
 
 
-def dump_files(dataset: Dataset, folder: Path, progress: Progress = silent) -> tuple[DumpFile, ...]:
+def dump_files(
+    dataset: Dataset, folder: Path, progress: Progress = silent, nquads: bytes | None = None
+) -> tuple[DumpFile, ...]:
     """The dump files of one data version in ``folder``: written once, then reused by every start.
 
     The files are written into a folder beside it and renamed into place when all are
     complete, so an interrupted or failed write leaves no folder (and no partial file)
-    under the final name; the next start writes them again.
+    under the final name; the next start writes them again. ``nquads``: the dataset's
+    N-Quads when the caller has made them already.
     """
     if not (folder / MANIFEST).is_file():
-        _write_all(dataset, folder, progress)
+        _write_all(dataset, folder, progress, nquads)
     return _read_manifest(folder)
 
 
-def _write_all(dataset: Dataset, folder: Path, progress: Progress) -> None:
+def _write_all(dataset: Dataset, folder: Path, progress: Progress, nquads: bytes | None) -> None:
     partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
-        nquads, prefixes = nquads_of(dataset), prefixes_of(dataset)
+        nquads, prefixes = nquads or nquads_of(dataset), prefixes_of(dataset)
         entries = []
         for fmt in RDF_FORMATS:
             progress(f"writing the {fmt.label} dump")

@@ -26,7 +26,7 @@ from server.engine.executor import QueryExecutor
 from server.engine.interface import Engine
 from server.errors import BadInput, KgError
 from server.kg.build import KnowledgeGraph
-from server.kg.dumps import DumpFile, dump_files
+from server.kg.dumps import DumpFile, dump_files, nquads_of
 from server.urls import Urls
 from server.views.facts import DatasetFacts, dataset_facts
 
@@ -57,13 +57,14 @@ class AppState:
 
         Named queries belong to the CLIP graph and are only offered when it is the data served.
         """
-        engine = EmbeddedEngine(kg.dataset)
+        nquads = nquads_of(kg.dataset)  # made once: the engine and the dumps both start from it
+        engine = EmbeddedEngine(nquads=nquads)
         executor = QueryExecutor(engine, processes=settings.query_pool_size, timeout=settings.query_timeout)
         queries = catalogue(base=settings.base_uri) if settings.is_clip else {}
         check_named_queries(engine, queries)
         facts = dataset_facts(engine, kg.base, kg.graph_names())
         answers = AnswerCache(settings.answer_cache_bytes)
-        dumps = dump_files(kg.dataset, dumps_folder(settings, kg))
+        dumps = dump_files(kg.dataset, dumps_folder(settings, kg), nquads=nquads)
         return cls(settings, kg, engine, executor, queries, dumps, facts, answers)
 
     @property
