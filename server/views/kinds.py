@@ -130,6 +130,7 @@ def city(describer: Describer, iri: str, classes: set[str]) -> Row:
 def city_map(describer: Describer, iri: str) -> Row | None:
     """Every city with coordinates as a dot on an equirectangular sketch, this one highlighted."""
     points = {}
+    describer.name_instances(describer.term("City"))  # every dot is named: one query, not one per city
     for row in describer.data.engine.rows(MAP_QUERY, **{"class": describer.term("City")}):
         lat, long = _number(row["lat"].value), _number(row["long"].value)
         if math.isfinite(lat) and math.isfinite(long) and isinstance(row["city"], Iri):

@@ -13,6 +13,7 @@ from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace, URIRef
 
 from server.engine.embedded import EmbeddedEngine
 from server.engine.interface import Engine
+from server.engine.terms import Iri
 from server.urls import Urls
 from server.views.naming import Lookup, natural, pick_label
 from server.views.search import find, similar_labels
@@ -57,6 +58,14 @@ def test_a_name_is_picked_in_the_readers_language(data: Data) -> None:
 def test_an_untagged_name_beats_another_language() -> None:
     label = pick_label([("Turku", ""), ("Åbo", "sv")], ["fi"])
     assert label is not None and (label.text, label.fallback) == ("Turku", False)
+
+
+@pytest.mark.parametrize("languages", [["de"], ["fr", "en"], ["pl"], ["fi"]])
+def test_naming_all_instances_at_once_gives_each_one_its_own_name(data: Data, languages: list[str]) -> None:
+    one_by_one, at_once = Lookup(data, languages), Lookup(data, languages)
+    at_once.name_instances(Iri(BASE + "def/City"))
+    for city in ("city/wroclaw", "city/turku"):
+        assert at_once._labels[BASE + "id/" + city] == one_by_one.label(BASE + "id/" + city)
 
 
 def test_names_fall_back_to_compact_iris(data: Data) -> None:
