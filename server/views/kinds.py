@@ -22,6 +22,8 @@ from server.views.naming import SKOS, natural
 
 Row = dict[str, Any]
 MAP_WIDTH = 560
+MAP_LIMIT = 300
+"""Most cities a city page's map draws: past it, the nearest."""
 MAP_QUERY = """SELECT ?city ?lat ?long ?class WHERE {
   ?city a ?class ; <http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat ;
         <http://www.w3.org/2003/01/geo/wgs84_pos#long> ?long .
@@ -128,15 +130,23 @@ def city(describer: Describer, iri: str, classes: set[str]) -> Row:
 
 
 def city_map(describer: Describer, iri: str) -> Row | None:
-    """Every city with coordinates as a dot on an equirectangular sketch, this one highlighted."""
+    """Every city with coordinates as a dot on an equirectangular sketch, this one highlighted.
+
+    Past MAP_LIMIT cities only the nearest are drawn (the map says how many of how many),
+    so a page of a graph with thousands of cities stays a page.
+    """
     points = {}
-    describer.name_instances(describer.term("City"))  # every dot is named: one query, not one per city
     for row in describer.data.engine.rows(MAP_QUERY, **{"class": describer.term("City")}):
         lat, long = _number(row["lat"].value), _number(row["long"].value)
         if math.isfinite(lat) and math.isfinite(long) and isinstance(row["city"], Iri):
             points[row["city"].value] = (lat, long)
     if not points:
         return None
+    total = len(points)
+    if total > MAP_LIMIT:
+        points = _nearest(points, iri)
+    else:
+        describer.name_instances(describer.term("City"))  # every dot is named: one query, not one per city
     lats, longs = [p[0] for p in points.values()], [p[1] for p in points.values()]
     south, north, west, east = min(lats) - 2, max(lats) + 2, min(longs) - 3, max(longs) + 3
     squeeze = math.cos(math.radians((south + north) / 2))
@@ -153,7 +163,22 @@ def city_map(describer: Describer, iri: str) -> Row | None:
     meridians = [(place(north, m)[0], m) for m in range(math.ceil(west / 5) * 5, math.floor(east) + 1, 5)]
     parallels = [(place(p, west)[1], p) for p in range(math.ceil(south / 5) * 5, math.floor(north) + 1, 5)]
     dots.sort(key=lambda dot: bool(dot["here"]))  # drawn last, so on top
-    return {"width": MAP_WIDTH, "height": height, "dots": dots, "meridians": meridians, "parallels": parallels}
+    return {
+        "width": MAP_WIDTH, "height": height, "dots": dots, "meridians": meridians, "parallels": parallels,
+        "total": total,
+    }  # fmt: skip
+
+
+def _nearest(points: dict[str, tuple[float, float]], iri: str) -> dict[str, tuple[float, float]]:
+    """The MAP_LIMIT cities nearest to this one (by IRI when it has no coordinates), itself included."""
+    here = points.get(iri)
+
+    def distance(item: tuple[str, tuple[float, float]]) -> tuple[float, str]:
+        if here is None:
+            return 0.0, item[0]
+        return (item[1][0] - here[0]) ** 2 + ((item[1][1] - here[1]) * math.cos(math.radians(here[0]))) ** 2, item[0]
+
+    return dict(sorted(points.items(), key=distance)[:MAP_LIMIT])
 
 
 def _stated(describer: Describer, iri: str) -> list[Row]:

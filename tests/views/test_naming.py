@@ -6,32 +6,17 @@ resources are named, compacted, typed and found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
-from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, Dataset, Literal, Namespace, URIRef
 
 from server.engine.embedded import EmbeddedEngine
-from server.engine.interface import Engine
 from server.engine.terms import Iri
-from server.urls import Urls
 from server.views.naming import Lookup, natural, pick_label
 from server.views.search import find, similar_labels
 
-BASE = "http://example.org/kg/"
+from .published import BASE, Data
+
 DEF, ID = Namespace(BASE + "def/"), Namespace(BASE + "id/")
-
-
-@dataclass
-class Data:
-    """The smallest object that satisfies ``views.published.Published``."""
-
-    engine: Engine
-    base: str = BASE
-    urls: Urls = field(default_factory=lambda: Urls(BASE))
-    prefixes: tuple[tuple[str, str], ...] = (("ex", BASE + "def/"),)
-    dataset: Dataset = field(default_factory=Dataset)
-    ontology: Graph = field(default_factory=Graph)
 
 
 @pytest.fixture(scope="module")
