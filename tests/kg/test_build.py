@@ -84,3 +84,24 @@ def test_the_data_version_follows_the_inputs_and_the_settings_that_shape_the_dat
         Settings(data_files=(other,), cache_dir=tmp_path, reasoning=False),
     ]
     assert all(build(settings).version != version for settings in changed)
+
+
+def test_a_large_input_is_announced_with_an_estimate_and_how_to_skip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server.kg import build as building
+
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<http://example.org/shape> a sh:NodeShape ; sh:targetClass <http://example.org/None> .\n",
+        encoding="utf-8",
+    )
+    messages: list[str] = []
+    settings = Settings(data_files=(DATA / "cli" / "other.ttl",), shapes_files=(shapes,), cache_dir=tmp_path)
+    build(settings, messages.append)
+    assert not any("triples/s measured here" in message for message in messages)
+    monkeypatch.setattr(building, "LARGE_INPUT", 1)
+    build(settings.with_overrides(cache_dir=tmp_path / "again"), messages.append)
+    warning = next(message for message in messages if "triples/s measured here" in message)
+    assert warning.startswith("pySHACL on ") and warning.endswith("to skip validation, leave out --shapes")
