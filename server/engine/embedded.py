@@ -65,23 +65,24 @@ class EmbeddedEngine:
     def answer(self, job: QueryJob) -> QueryAnswer:
         """Evaluate a protocol query, count it against the limit, then serialize it.
 
-        The result is counted in a first pass and serialized in a second, so an over-large
-        result is refused before any byte of it is written.
+        An over-large result is refused before any byte of it is written. A graph (CONSTRUCT,
+        DESCRIBE) is evaluated once: its triples are kept while counted, then serialized. A
+        table (SELECT) is counted in a first evaluation and serialized from a second, because
+        pyoxigraph serializes only the solutions of its own evaluation.
         """
         first = self._query(job.query, dict(job.substitutions), job.default_graphs, job.named_graphs)
         if isinstance(first, pyoxigraph.QueryBoolean):
             fmt = accepted(job.results_format, RESULTS_FORMATS, "an ASK query gives a boolean")
             return QueryAnswer(_bytes(first.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
-        counted = sum(1 for _ in islice(iter(first), job.max_results + 1))
-        if counted > job.max_results:
-            raise ResultTooLarge(
-                f"the result has more than {job.max_results} rows or triples, the limit of this endpoint; "
-                "add LIMIT and OFFSET to page through it, or narrow the query"
-            )
-        second = self._query(job.query, dict(job.substitutions), job.default_graphs, job.named_graphs)
-        if isinstance(second, pyoxigraph.QueryTriples):
+        if isinstance(first, pyoxigraph.QueryTriples):
+            triples = list(islice(first, job.max_results + 1))
+            _check_size(len(triples), job.max_results)
             fmt = accepted(job.graph_format, GRAPH_RESULT_FORMATS, "a CONSTRUCT or DESCRIBE query gives a graph")
-            return QueryAnswer(_bytes(second.serialize(format=fmt.oxigraph_rdf)), fmt.name, "graph")
+            return QueryAnswer(_bytes(pyoxigraph.serialize(triples, format=fmt.oxigraph_rdf)), fmt.name, "graph")
+        _check_size(sum(1 for _ in islice(first, job.max_results + 1)), job.max_results)
+        second = self._query(job.query, dict(job.substitutions), job.default_graphs, job.named_graphs)
+        if not isinstance(second, pyoxigraph.QuerySolutions):
+            raise TypeError("expected the solutions of a SELECT query")
         fmt = accepted(job.results_format, RESULTS_FORMATS, "a SELECT query gives a table of results")
         return QueryAnswer(_bytes(second.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
 
@@ -174,6 +175,14 @@ def _resource(node: object) -> Iri | BlankNode:
     if isinstance(term, Literal):
         raise TypeError("a literal cannot be a subject")
     return term
+
+
+def _check_size(counted: int, limit: int) -> None:
+    if counted > limit:
+        raise ResultTooLarge(
+            f"the result has more than {limit} rows or triples, the limit of this endpoint; "
+            "add LIMIT and OFFSET to page through it, or narrow the query"
+        )
 
 
 def _bytes(serialized: bytes | None) -> bytes:

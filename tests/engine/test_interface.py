@@ -166,3 +166,21 @@ def test_blank_nodes_cross_the_seam_as_blank_nodes() -> None:
 
 def test_first_reads_one_row_aggregates(engine: Engine) -> None:
     assert first(engine.rows("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), "n") == "7"
+
+
+def test_the_embedded_engine_evaluates_a_graph_query_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CONSTRUCT and DESCRIBE are counted and serialized from one evaluation (SELECT still takes two)."""
+    engine = EmbeddedEngine(sample())
+    calls: list[str] = []
+    evaluate = engine._query
+
+    def counted(query: str, *args: object) -> object:
+        calls.append(query)
+        return evaluate(query, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_query", counted)
+    engine.answer(QueryJob("CONSTRUCT WHERE { ?s ?p ?o }", graph_format="nt"))
+    engine.answer(QueryJob(f"DESCRIBE <{EX}vienna>", graph_format="ttl"))
+    assert len(calls) == 2
+    engine.answer(QueryJob("SELECT * WHERE { ?s ?p ?o }", results_format="csv"))
+    assert len(calls) == 4
