@@ -14,7 +14,6 @@ time, and every process started here is stopped at the end, also on error or Ctr
 
 from __future__ import annotations
 
-import http.client
 import os
 import random
 import shutil
@@ -29,22 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from server.cli.processes import SAMPLE_EVERY, Sampler, free_port, load_average, machine_facts, mib, spawn, stop
-from server.cli.querymix import QUERIES, Client, answer_size, percentile
+from server.cli.querymix import FAILURES, QUERIES, REQUEST_TIMEOUT, SELECT_JSON, Client, answer_size, percentile
 from server.cli.synthetic import BASE, Summary, generate
 from server.errors import KgError
 from server.kg.progress import Progress, silent
 
-REQUEST_TIMEOUT = 60.0
 QUERY_TIMEOUT = 10
 """Seconds a query may run on our server (its default). Oxigraph runs without ``--timeout-s``: with it,
 0.5.13 answers 500 "Resource temporarily unavailable (os error 11)" to many requests at 8 clients."""
 QUERY_BUDGET = 120.0
 """Seconds of runs per query at one client; past it the remaining runs are skipped."""
 MAX_REQUESTS_PER_CLIENT = 200_000
-SELECT_JSON = "application/sparql-results+json"
-NTRIPLES = "application/n-triples"
-FAILURES = (OSError, http.client.HTTPException)
-"""What a request may raise: refused, reset, timed out, or an HTTP exchange broken half-way."""
 
 
 class ToolMissing(KgError):

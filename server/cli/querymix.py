@@ -12,12 +12,6 @@ from urllib.parse import quote
 from server.cli.synthetic import BASE, Summary, iri
 
 REQUEST_TIMEOUT = 60.0
-QUERY_TIMEOUT = 10
-"""Seconds a query may run on our server (its default). Oxigraph runs without ``--timeout-s``: with it,
-0.5.13 answers 500 "Resource temporarily unavailable (os error 11)" to many requests at 8 clients."""
-QUERY_BUDGET = 120.0
-"""Seconds of runs per query at one client; past it the remaining runs are skipped."""
-MAX_REQUESTS_PER_CLIENT = 200_000
 SELECT_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 FAILURES = (OSError, http.client.HTTPException)

@@ -40,8 +40,8 @@ class KnowledgeGraph:
     base: str
     validation: ValidationReport | None
     inferred_from_cache: bool
-    version: str = ""
-    """The data version: a fingerprint of everything the dataset is made from ('' when unknown)."""
+    version: str
+    """The data version: a fingerprint of everything the dataset is made from."""
 
     def graph(self, name: str) -> Graph:
         """One of the named graphs: 'ontology', 'asserted' or 'inferred'."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -27,14 +26,6 @@ MANIFEST = "manifest.json"
 CHUNK = 1 << 20
 
 
-def serialize(dataset: Dataset, fmt: Format) -> bytes:
-    """The whole dataset in one format: named graphs kept where the format has them,
-    the union of all graphs otherwise."""
-    buffer = io.BytesIO()
-    convert_nquads(nquads_of(dataset), fmt, buffer, prefixes_of(dataset))
-    return buffer.getvalue()
-
-
 def nquads_of(dataset: Dataset) -> bytes:
     """The dataset as N-Quads, the one serialization rdflib makes; every format is converted from it."""
     data = dataset.serialize(format="nquads", encoding="utf-8")
@@ -46,15 +37,14 @@ def prefixes_of(dataset: Dataset) -> dict[str, str]:
     return {prefix: str(namespace) for prefix, namespace in dataset.namespaces() if prefix}
 
 
-def write_dump(dataset: Dataset, fmt: Format, folder: Path, stem: str = "clip-kg") -> Path:
-    """Serialize to ``folder/stem.ext`` atomically (a temporary file, then a rename)."""
+def write_dump(dataset: Dataset, fmt: Format, folder: Path, stem: str = DUMP_STEM) -> Path:
+    """Write ``folder/stem.ext`` atomically (streamed into a temporary file, then renamed)."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{stem}.{fmt.extension}"
-    data = serialize(dataset, fmt)
     handle, partial = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".partial")
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            convert_nquads(nquads_of(dataset), fmt, out, prefixes_of(dataset))
         os.replace(partial, target)
     except BaseException:
         Path(partial).unlink(missing_ok=True)

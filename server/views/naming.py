@@ -106,7 +106,7 @@ class Lookup:
         """Distinct (s, p, o) of one pattern; given terms are bound with substitutions."""
         given = {k: v for k, v in (("s", s), ("p", p), ("o", o)) if v is not None}
         rows = self.data.engine.rows("SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }", **given)
-        return [tuple(given.get(name) or row[name] for name in ("s", "p", "o")) for row in rows]  # type: ignore[misc]
+        return [(given.get("s") or row["s"], given.get("p") or row["p"], given.get("o") or row["o"]) for row in rows]
 
     def objects(self, subject: str, predicate: Iri) -> list[Term]:
         """The values of one property of a resource, in a stable order."""

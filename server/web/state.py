@@ -7,12 +7,11 @@ queries, the dump files, the dataset facts and any document built from them.
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from functools import cached_property
 from typing import Any, TypeVar
 
 from flask import current_app
@@ -64,7 +63,7 @@ class AppState:
         check_named_queries(engine, queries)
         facts = dataset_facts(engine, kg.base, kg.graph_names())
         answers = AnswerCache(settings.answer_cache_bytes)
-        dumps = dump_files(kg.dataset, dumps_folder(settings, kg), nquads=nquads)
+        dumps = dump_files(kg.dataset, settings.cache_dir / f"dumps-{kg.version}", nquads=nquads)
         return cls(settings, kg, engine, executor, queries, dumps, facts, answers)
 
     @property
@@ -72,7 +71,7 @@ class AppState:
         """The public base of every IRI in the data."""
         return self.kg.base
 
-    @property
+    @cached_property
     def urls(self) -> Urls:
         """IRIs ↔ paths under the data's base."""
         return Urls(self.kg.base)
@@ -87,12 +86,9 @@ class AppState:
         """The ontology graph as loaded."""
         return self.kg.graph("ontology")
 
-    @property
+    @cached_property
     def prefixes(self) -> tuple[tuple[str, str], ...]:
         """The data's (prefix, namespace) pairs, longest namespace first."""
-        return self.remember("prefixes", self._prefixes)
-
-    def _prefixes(self) -> tuple[tuple[str, str], ...]:
         bound = [(prefix, str(namespace)) for prefix, namespace in self.kg.dataset.namespaces() if prefix]
         return tuple(sorted(bound, key=lambda pair: -len(pair[1])))
 
@@ -107,13 +103,6 @@ class AppState:
                 self._cache.clear()
             self._cache[key] = value
         return value
-
-
-def dumps_folder(settings: Settings, kg: KnowledgeGraph) -> Path:
-    """Where the dump files of this data version live (a private folder when the version is unknown)."""
-    if kg.version:
-        return settings.cache_dir / f"dumps-{kg.version}"
-    return Path(tempfile.mkdtemp(prefix="clip-kg-dumps-")) / "dumps"
 
 
 def check_named_queries(engine: Engine, queries: dict[str, NamedQuery]) -> None:
