@@ -1,7 +1,9 @@
-"""The dataset as a whole: every figure and fact that describes it, queried once per data load.
+"""The dataset as a whole: every figure and fact that describes it, queried once per data version.
 
 The home page, the VoID description and the DCAT catalogue all read one ``DatasetFacts``,
-so they cannot disagree about the network, its licence, its period or any count. Queries
+so they cannot disagree about the network, its licence, its period or any count. The facts
+take seconds to query on a large store, so they are kept in a JSON file beside the store of
+their data version (``stored_facts``): a restart and every worker read them back. Queries
 name the data's own vocabulary (``{base}def/…``) through bound variables (SEP-0007), never
 by pasting the base into their text, so they work under any base. Oxigraph binds only the
 variables a query projects, so every bound variable is in its SELECT clause.
@@ -9,11 +11,16 @@ variables a query projects, so every bound variable is in its SELECT clause.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TypeVar
 
 from server.engine.interface import Engine, first
-from server.engine.terms import Iri, Literal, Row, Term
+from server.engine.terms import BlankNode, Iri, Literal, Row, Term
 
 PREFIXES = """PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"""
@@ -284,3 +291,226 @@ def _number(row: Row, variable: str) -> int:
 
 def _largest(entry: tuple[str, int]) -> tuple[int, str]:
     return -entry[1], entry[0]
+
+
+# --- the facts on disk ---------------------------------------------------------------------
+
+FORMAT = 1
+"""The version of the JSON that ``save_facts`` writes. Bump it with any change to ``DatasetFacts``,
+``Network`` or ``Linkset`` (or to what a field means): files of another version are recomputed."""
+
+T = TypeVar("T")
+
+
+class MalformedFacts(ValueError):
+    """A facts file whose JSON does not have the shape ``save_facts`` writes."""
+
+
+def stored_facts(engine: Engine, base: str, graph_names: list[str], path: Path) -> DatasetFacts:
+    """The facts kept at ``path`` for this data version, else queried from the engine and kept there.
+
+    ``path`` must belong to one data version (beside its store): the file does not record the
+    version. Workers that start together may each query and write; the last file wins,
+    and all are the same. Facts of another base or other graphs (a file in the wrong place) are
+    queried again too.
+    """
+    facts = load_facts(path)
+    if facts is None or facts.base != base or [name for name, _ in facts.graphs] != graph_names:
+        facts = dataset_facts(engine, base, graph_names)
+        save_facts(facts, path)
+    return facts
+
+
+def save_facts(facts: DatasetFacts, path: Path) -> None:
+    """Write the facts to ``path`` as JSON, whole or not at all: a reader never sees half a file."""
+    text = json.dumps({"format": FORMAT, "facts": _facts_json(facts)}, indent=1)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())  # the data on disk before the name: a crash leaves the old file or the new
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def load_facts(path: Path) -> DatasetFacts | None:
+    """The facts ``save_facts`` wrote to ``path``; None when the file is missing, unreadable,
+    of another ``FORMAT`` or malformed, for the caller to query them again."""
+    try:
+        document = _record(json.loads(path.read_bytes()), {"format", "facts"})
+        if _int(document["format"]) != FORMAT:
+            return None
+        return _facts(document["facts"])
+    except (OSError, ValueError, RecursionError):  # ValueError: bad UTF-8, bad JSON, MalformedFacts
+        return None
+
+
+def _facts_json(facts: DatasetFacts) -> dict[str, Any]:
+    return {
+        "base": facts.base,
+        "triples": facts.triples,
+        "subjects": facts.subjects,
+        "objects": facts.objects,
+        "entities": facts.entities,
+        "classes": facts.classes,
+        "class_sizes": facts.class_sizes,
+        "properties": facts.properties,
+        "graphs": facts.graphs,
+        "examples": facts.examples,
+        "network": _network_json(facts.network) if facts.network else None,
+        "licence": _term_json(facts.licence) if facts.licence else None,
+        "ontology": facts.ontology,
+        "first_date": _term_json(facts.first_date) if facts.first_date else None,
+        "last_date": _term_json(facts.last_date) if facts.last_date else None,
+        "spatial": facts.spatial,
+        "keywords": facts.keywords,
+        "linksets": [_linkset_json(linkset) for linkset in facts.linksets],
+    }
+
+
+def _facts(value: object) -> DatasetFacts:
+    data = _fields_of(value, DatasetFacts)
+    return DatasetFacts(
+        base=_str(data["base"]),
+        triples=_int(data["triples"]),
+        subjects=_int(data["subjects"]),
+        objects=_int(data["objects"]),
+        entities=_int(data["entities"]),
+        classes=_counts(data["classes"]),
+        class_sizes=_counts(data["class_sizes"]),
+        properties=_counts(data["properties"]),
+        graphs=_counts(data["graphs"]),
+        examples=_tuple(data["examples"], _str),
+        network=_optional(data["network"], _network),
+        licence=_optional(data["licence"], _term),
+        ontology=_optional(data["ontology"], _str),
+        first_date=_optional(data["first_date"], _literal),
+        last_date=_optional(data["last_date"], _literal),
+        spatial=_tuple(data["spatial"], _str),
+        keywords=_tuple(data["keywords"], _str),
+        linksets=_tuple(data["linksets"], _linkset),
+    )
+
+
+def _network_json(network: Network) -> dict[str, Any]:
+    return {
+        "iri": network.iri,
+        "label": network.label,
+        "name": network.name,
+        "acronym": network.acronym,
+        "description": network.description,
+        "start": _term_json(network.start) if network.start else None,
+        "note": network.note,
+    }
+
+
+def _network(value: object) -> Network:
+    data = _fields_of(value, Network)
+    return Network(
+        iri=_str(data["iri"]),
+        label=_str(data["label"]),
+        name=_optional(data["name"], _str),
+        acronym=_optional(data["acronym"], _str),
+        description=_optional(data["description"], _str),
+        start=_optional(data["start"], _literal),
+        note=_optional(data["note"], _str),
+    )
+
+
+def _linkset_json(linkset: Linkset) -> dict[str, Any]:
+    return {
+        "key": linkset.key,
+        "title": linkset.title,
+        "homepage": linkset.homepage,
+        "space": linkset.space,
+        "triples": linkset.triples,
+        "licence": linkset.licence,
+        "caution": linkset.caution,
+    }
+
+
+def _linkset(value: object) -> Linkset:
+    data = _fields_of(value, Linkset)
+    return Linkset(
+        key=_str(data["key"]),
+        title=_str(data["title"]),
+        homepage=_str(data["homepage"]),
+        space=_str(data["space"]),
+        triples=_int(data["triples"]),
+        licence=_optional(data["licence"], _str),
+        caution=_optional(data["caution"], _str),
+    )
+
+
+def _term_json(term: Term) -> dict[str, str]:
+    """A term as in the SPARQL 1.1 JSON results: its kind, its value and a literal's language and datatype."""
+    if isinstance(term, Literal):
+        return {"type": "literal", "value": term.value, "xml:lang": term.language, "datatype": term.datatype}
+    return {"type": "uri" if isinstance(term, Iri) else "bnode", "value": term.value}
+
+
+def _term(value: object) -> Term:
+    if isinstance(value, dict) and value.get("type") == "literal":
+        return _literal(value)
+    data = _record(value, {"type", "value"})
+    if data["type"] == "uri":
+        return Iri(_str(data["value"]))
+    if data["type"] == "bnode":
+        return BlankNode(_str(data["value"]))
+    raise MalformedFacts(f"not a kind of term: {data['type']!r}")
+
+
+def _literal(value: object) -> Literal:
+    data = _record(value, {"type", "value", "xml:lang", "datatype"})
+    if data["type"] != "literal":
+        raise MalformedFacts(f"expected a literal, not {data['type']!r}")
+    return Literal(_str(data["value"]), language=_str(data["xml:lang"]), datatype=_str(data["datatype"]))
+
+
+def _fields_of(value: object, cls: type) -> dict[str, object]:
+    """``value`` as an object with exactly the fields of the dataclass ``cls``."""
+    return _record(value, {field.name for field in fields(cls)})
+
+
+def _record(value: object, keys: set[str]) -> dict[str, object]:
+    """``value`` as a JSON object with exactly ``keys``."""
+    if not isinstance(value, dict) or value.keys() != keys:
+        raise MalformedFacts(f"expected an object with the keys {sorted(keys)}")
+    return value
+
+
+def _optional(value: object, decode: Callable[[object], T]) -> T | None:
+    return None if value is None else decode(value)
+
+
+def _tuple(value: object, decode: Callable[[object], T]) -> tuple[T, ...]:
+    if not isinstance(value, list):
+        raise MalformedFacts("expected an array")
+    return tuple(decode(item) for item in value)
+
+
+def _counts(value: object) -> tuple[tuple[str, int], ...]:
+    """Pairs of an IRI and a count, as [[iri, count], …]."""
+    return _tuple(value, _count)
+
+
+def _count(value: object) -> tuple[str, int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise MalformedFacts("expected an [IRI, count] pair")
+    return _str(value[0]), _int(value[1])
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise MalformedFacts("expected a string")
+    return value
+
+
+def _int(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):  # JSON true is not 1
+        raise MalformedFacts("expected an integer")
+    return value
