@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import islice
+from typing import IO, cast
 
 import pyoxigraph
 from rdflib import Dataset
 
+from server.engine.counting import CountingWriter
 from server.engine.interface import QueryAnswer, QueryJob
 from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple
 from server.errors import QuerySyntaxError, ResultTooLarge, WrongQueryForm
-from server.formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, accepted
+from server.formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, Format, accepted
 
 OxigraphTerm = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
 
@@ -63,28 +65,25 @@ class EmbeddedEngine:
         return [Triple(_resource(t.subject), Iri(t.predicate.value), to_term(t.object)) for t in results]
 
     def answer(self, job: QueryJob) -> QueryAnswer:
-        """Evaluate a protocol query, count it against the limit, then serialize it.
+        """Evaluate a protocol query once, serialize it, and refuse it when it is over the limit.
 
-        An over-large result is refused before any byte of it is written. A graph (CONSTRUCT,
-        DESCRIBE) is evaluated once: its triples are kept while counted, then serialized. A
-        table (SELECT) is counted in a first evaluation and serialized from a second, because
-        pyoxigraph serializes only the solutions of its own evaluation.
+        The whole answer is serialized in memory before it is returned, so an over-large
+        result is refused before any byte of it is sent. A graph (CONSTRUCT, DESCRIBE) keeps
+        its triples while they are counted, then serializes them. A table (SELECT) is
+        serialized straight from its evaluation into a writer that counts the rows of the
+        format as they are written and stops the serialization past the limit.
         """
-        first = self._query(job.query, dict(job.substitutions), job.default_graphs, job.named_graphs)
-        if isinstance(first, pyoxigraph.QueryBoolean):
+        results = self._query(job.query, dict(job.substitutions), job.default_graphs, job.named_graphs)
+        if isinstance(results, pyoxigraph.QueryBoolean):
             fmt = accepted(job.results_format, RESULTS_FORMATS, "an ASK query gives a boolean")
-            return QueryAnswer(_bytes(first.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
-        if isinstance(first, pyoxigraph.QueryTriples):
-            triples = list(islice(first, job.max_results + 1))
+            return QueryAnswer(_bytes(results.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
+        if isinstance(results, pyoxigraph.QueryTriples):
+            triples = list(islice(results, job.max_results + 1))
             _check_size(len(triples), job.max_results)
             fmt = accepted(job.graph_format, GRAPH_RESULT_FORMATS, "a CONSTRUCT or DESCRIBE query gives a graph")
             return QueryAnswer(_bytes(pyoxigraph.serialize(triples, format=fmt.oxigraph_rdf)), fmt.name, "graph")
-        _check_size(sum(1 for _ in islice(first, job.max_results + 1)), job.max_results)
-        second = self._query(job.query, dict(job.substitutions), job.default_graphs, job.named_graphs)
-        if not isinstance(second, pyoxigraph.QuerySolutions):
-            raise TypeError("expected the solutions of a SELECT query")
         fmt = accepted(job.results_format, RESULTS_FORMATS, "a SELECT query gives a table of results")
-        return QueryAnswer(_bytes(second.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
+        return QueryAnswer(_serialize_solutions(results, fmt, job.max_results), fmt.name, "results")
 
     def quads_about(self, iri: str) -> tuple[list[Quad], list[Quad]]:
         """The quads with the IRI as subject, and those with it as object, in every graph."""
@@ -183,6 +182,23 @@ def _check_size(counted: int, limit: int) -> None:
             f"the result has more than {limit} rows or triples, the limit of this endpoint; "
             "add LIMIT and OFFSET to page through it, or narrow the query"
         )
+
+
+def _serialize_solutions(solutions: pyoxigraph.QuerySolutions, fmt: Format, limit: int) -> bytes:
+    """The solutions in a results format, refused (``ResultTooLarge``) past ``limit`` rows.
+
+    The writer raises from ``write`` to stop pyoxigraph; whatever exception pyoxigraph then
+    surfaces (0.5.13 passes the writer's own through), the writer's count decides.
+    """
+    writer = CountingWriter(fmt.name, limit)
+    try:
+        solutions.serialize(output=cast("IO[bytes]", writer), format=fmt.oxigraph_results)
+    except Exception:
+        if writer.exceeded:
+            _check_size(writer.rows, limit)
+        raise
+    _check_size(writer.rows, limit)  # in case a refused write at the last flush was swallowed
+    return writer.getvalue()
 
 
 def _bytes(serialized: bytes | None) -> bytes:

@@ -8,10 +8,17 @@ fresh one is forked, while other requests keep being answered by the other child
 A child serializes the whole response before answering, so the HTTP layer never starts
 a 200 response that could be cut short, and it refuses results larger than the row
 limit instead of truncating them.
+
+The job goes down the pipe pickled: it is small, it holds the neutral term dataclasses
+of its substitutions, and a child already trusts its parent, of which it is a fork. What
+comes back up is never unpickled: a one-line JSON header, ``{"ok": true, "format": ...,
+"kind": ...}`` or ``{"ok": false, "kind": ..., "message": ...}``, then for an answer its
+body as raw bytes, which reach the parent in one copy.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import queue
@@ -46,6 +53,24 @@ class _Failure:
     message: str
 
 
+def _send(connection: Connection, answer: QueryAnswer | _Failure) -> None:
+    """An answer as its header and its body, or a failure as its header alone."""
+    if isinstance(answer, _Failure):
+        header = {"ok": False, "kind": answer.kind, "message": answer.message}
+        connection.send_bytes(json.dumps(header).encode())
+        return
+    connection.send_bytes(json.dumps({"ok": True, "format": answer.format_name, "kind": answer.kind}).encode())
+    connection.send_bytes(answer.body)
+
+
+def _receive(connection: Connection) -> QueryAnswer | _Failure:
+    """What ``_send`` sent; ValueError, KeyError or TypeError when the header is not one of its own."""
+    header = json.loads(connection.recv_bytes())
+    if header["ok"] is True:
+        return QueryAnswer(connection.recv_bytes(), str(header["format"]), str(header["kind"]))
+    return _Failure(str(header["kind"]), str(header["message"]))
+
+
 def _child_loop(connection: Connection, engine: Engine, inherited: list[Connection]) -> None:
     """Answer jobs until the parent closes the pipe.
 
@@ -71,7 +96,7 @@ def _child_loop(connection: Connection, engine: Engine, inherited: list[Connecti
             answer = _Failure("QuerySyntaxError", f"the query cannot be evaluated: {error}")
         except Exception as error:  # never let a query take the process down silently  # noqa: BLE001
             answer = _Failure("KgError", f"the query failed inside the server ({type(error).__name__})")
-        connection.send(answer)
+        _send(connection, answer)
 
 
 @dataclass
@@ -107,8 +132,8 @@ class QueryExecutor:
             if not child.connection.poll(self.timeout):
                 self._replace(child)
                 raise QueryTimeout(f"the query ran longer than the limit of {self.timeout:g} s and was stopped")
-            answer = child.connection.recv()
-        except (EOFError, OSError):
+            answer = _receive(child.connection)
+        except (EOFError, OSError, ValueError, KeyError, TypeError):  # a dead child, or one out of step
             self._replace(child)
             raise KgError("the query process failed; the query was not answered") from None
         finally:
@@ -117,7 +142,7 @@ class QueryExecutor:
         self._idle.put(child)
         if isinstance(answer, _Failure):
             raise FAILURES.get(answer.kind, KgError)(answer.message)
-        return answer  # type: ignore[no-any-return]
+        return answer
 
     def _ensure_pool(self) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,8 @@ from rdflib import Dataset, Literal, URIRef
 
 from server.engine.embedded import EmbeddedEngine
 from server.engine.executor import QueryExecutor
-from server.engine.interface import QueryJob
-from server.errors import NotAcceptable, QuerySyntaxError, QueryTimeout, ResultTooLarge
+from server.engine.interface import QueryAnswer, QueryJob
+from server.errors import KgError, NotAcceptable, QuerySyntaxError, QueryTimeout, ResultTooLarge
 
 EX = "http://example.org/"
 SLOW = """SELECT (COUNT(*) AS ?n) WHERE {
@@ -74,6 +75,58 @@ def test_an_overrun_is_stopped_and_its_process_replaced(executor: QueryExecutor)
     assert len(after) == 2 and len(killed) == 1
     assert not Path(f"/proc/{killed.pop()}").exists(), "the overrunning process is still alive"
     assert executor.run(QueryJob("ASK { ?s ?p ?o }", results_format="json")).body == b'{"head":{},"boolean":true}'
+
+
+def test_a_large_answer_arrives_byte_identical() -> None:
+    """Five megabytes of results cross the pipe as raw bytes, unchanged, and the child answers again."""
+    value = "".join(chr(code) for code in range(0x20, 0x2FF) if chr(code) not in '"\\') * 20
+    nquads = "".join(f'<{EX}s{number}> <{EX}v> "{number} {value}" .\n' for number in range(400)).encode()
+    engine = EmbeddedEngine(nquads=nquads)
+    pool = QueryExecutor(engine, processes=1, timeout=30.0)
+    try:
+        job = QueryJob("SELECT ?s ?v WHERE { ?s ?p ?v } ORDER BY ?s", results_format="json")
+        expected = engine.answer(job)
+        assert len(expected.body) > 5_000_000
+        answer = pool.run(job)
+        assert (answer.body, answer.format_name, answer.kind) == (expected.body, "json", "results")
+        assert pool.run(QueryJob("ASK { ?s ?p ?o }", results_format="json")).body == b'{"head":{},"boolean":true}'
+    finally:
+        pool.shutdown()
+
+
+def test_the_parent_unpickles_nothing_a_child_sends(executor: QueryExecutor, monkeypatch: pytest.MonkeyPatch) -> None:
+    executor.run(QueryJob("ASK { ?s ?p ?o }", results_format="json"))  # the children are forked before the patch
+
+    def refuse(connection: Connection) -> object:
+        raise AssertionError("the parent unpickled what a child sent")
+
+    monkeypatch.setattr(Connection, "recv", refuse)
+    count = QueryJob("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", results_format="tsv")
+    assert executor.run(count).body == b"?n\n50\n"
+    with pytest.raises(QuerySyntaxError):
+        executor.run(QueryJob("SELECT WHERE", results_format="json"))
+
+
+class Dying(EmbeddedEngine):
+    """An engine whose process dies in the middle of a query."""
+
+    def answer(self, job: QueryJob) -> QueryAnswer:
+        if "die" in job.query:
+            os._exit(1)
+        return super().answer(job)
+
+
+def test_a_child_that_dies_is_replaced_and_the_query_not_answered() -> None:
+    pool = QueryExecutor(Dying(nquads=f"<{EX}s> <{EX}p> <{EX}o> .\n".encode()), processes=1, timeout=5.0)
+    try:
+        pool.run(QueryJob("ASK { ?s ?p ?o }", results_format="json"))
+        before = pids(pool)
+        with pytest.raises(KgError, match="the query process failed"):
+            pool.run(QueryJob("ASK { ?s ?p ?o } # die", results_format="json"))
+        assert pids(pool) and pids(pool) != before
+        assert pool.run(QueryJob("ASK { ?s ?p ?o }", results_format="json")).body == b'{"head":{},"boolean":true}'
+    finally:
+        pool.shutdown()
 
 
 def test_shutdown_stops_every_child(executor: QueryExecutor) -> None:

@@ -168,8 +168,8 @@ def test_first_reads_one_row_aggregates(engine: Engine) -> None:
     assert first(engine.rows("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), "n") == "7"
 
 
-def test_the_embedded_engine_evaluates_a_graph_query_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """CONSTRUCT and DESCRIBE are counted and serialized from one evaluation (SELECT still takes two)."""
+def test_the_embedded_engine_evaluates_a_protocol_query_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CONSTRUCT, DESCRIBE and SELECT are each counted and serialized from one evaluation."""
     engine = EmbeddedEngine(sample())
     calls: list[str] = []
     evaluate = engine._query
@@ -183,4 +183,4 @@ def test_the_embedded_engine_evaluates_a_graph_query_once(monkeypatch: pytest.Mo
     engine.answer(QueryJob(f"DESCRIBE <{EX}vienna>", graph_format="ttl"))
     assert len(calls) == 2
     engine.answer(QueryJob("SELECT * WHERE { ?s ?p ?o }", results_format="csv"))
-    assert len(calls) == 4
+    assert len(calls) == 3
