@@ -44,7 +44,8 @@ def run_query(
                 f"on a clip-kg server use its API, {endpoint.rsplit('/sparql', 1)[0]}/queries/{query_or_name}"
             )
         return _remote(text, endpoint, fmt)
-    engine = EmbeddedEngine(build(settings, progress).dataset)
+    kg = build(settings, progress)
+    engine = EmbeddedEngine.on_disk(kg.store_path, kg.changed_literals_path)
     job = QueryJob(
         query=text,
         substitutions=tuple(substitutions.items()),

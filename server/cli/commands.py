@@ -78,7 +78,7 @@ def run_dump(args: argparse.Namespace, settings: Settings, progress: Progress) -
     fmt = by_name(args.format)
     kg = build(settings, progress)
     progress(f"writing {fmt.label}")
-    path = write_dump(kg.dataset, fmt, args.out)
+    path = write_dump(kg.write_as, fmt, args.out)
     return Outcome(0, str(path))
 
 

@@ -36,7 +36,7 @@ class GunicornApplication(BaseApplication):  # type: ignore[misc]
 def serve(settings: Settings, progress: Progress) -> None:
     """Build the graph, then serve it until the process is stopped."""
     kg = build(settings, progress)
-    app = create_app(settings, kg)
+    app = create_app(settings, kg, progress)
     progress(f"serving on http://{settings.host}:{settings.port}/ ({settings.workers} workers)")
     options = {
         "bind": f"{settings.host}:{settings.port}",

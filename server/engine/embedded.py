@@ -1,15 +1,22 @@
-"""The embedded backend of the engine interface: a pyoxigraph store in this process.
+"""The embedded backend of the engine interface: a pyoxigraph store read in this process.
 
-The dataset is read-only between loads, so the store is filled once from the built
-dataset (as N-Quads) and only queried afterwards. This module and its neighbours in
-``server.engine`` are the only code that touches pyoxigraph's types: everything leaves
-here as the neutral terms of ``server.engine.terms`` or as serialized bytes.
+The store of a data version is written once by the build (``loader``) and opened here
+read-only, by every process that reads it: the gunicorn master, its workers and their
+query processes each open the same files (a RocksDB handle does not survive a fork, so a
+forked process opens its own), and the kernel's page cache is what they share. An
+in-memory store filled from N-Quads serves tools and tests.
+
+This module and its neighbours in ``server.engine`` are the only code that touches
+pyoxigraph's types: everything leaves here as the neutral terms of
+``server.engine.terms`` or as serialized bytes.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from itertools import islice
+from pathlib import Path
 from typing import IO, cast
 
 import pyoxigraph
@@ -28,12 +35,37 @@ class EmbeddedEngine:
     """A pyoxigraph store holding one dataset of named graphs (see ``interface.Engine``)."""
 
     def __init__(self, dataset: Dataset | None = None, nquads: bytes | None = None):
-        """Fill an in-memory store from a dataset, or straight from its N-Quads when the caller has them."""
-        self._store = pyoxigraph.Store()
+        """An in-memory store filled from a dataset, or straight from its N-Quads when the caller has them."""
+        self._path: Path | None = None
+        self._pid = os.getpid()
+        self._opened = pyoxigraph.Store()
+        self._kept_forms: dict[Quad, Literal] = {}
+        self._graph_sizes: dict[str, int] | None = None
         if nquads is None and dataset is not None:
             nquads = dataset.serialize(format="nquads", encoding="utf-8")
         if nquads:
-            self._store.bulk_load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+            self._opened.bulk_load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+
+    @classmethod
+    def on_disk(cls, path: Path, changed_literals: Path | None = None) -> EmbeddedEngine:
+        """The store a build wrote at ``path``, opened read-only (again in each process that uses it).
+
+        ``changed_literals``: N-Quads of literals the store keeps in another form than the
+        data (``loader.changed_literals``); ``quads_about`` gives them back as written.
+        """
+        engine = cls()
+        engine._path = path
+        engine._opened = pyoxigraph.Store.read_only(str(path))
+        if changed_literals is not None and changed_literals.is_file():
+            engine._kept_forms = _forms_as_written(changed_literals.read_bytes())
+        return engine
+
+    @property
+    def _store(self) -> pyoxigraph.Store:
+        if self._path is not None and self._pid != os.getpid():
+            self._opened = pyoxigraph.Store.read_only(str(self._path))
+            self._pid = os.getpid()
+        return self._opened
 
     def __len__(self) -> int:
         return len(self._store)
@@ -88,9 +120,13 @@ class EmbeddedEngine:
     def quads_about(self, iri: str) -> tuple[list[Quad], list[Quad]]:
         """The quads with the IRI as subject, and those with it as object, in every graph."""
         node = pyoxigraph.NamedNode(iri)
-        outgoing = [to_quad(q) for q in self._store.quads_for_pattern(node, None, None, None)]
+        outgoing = [self._as_written(to_quad(q)) for q in self._store.quads_for_pattern(node, None, None, None)]
         incoming = [to_quad(q) for q in self._store.quads_for_pattern(None, None, node, None)]
         return outgoing, incoming
+
+    def _as_written(self, quad: Quad) -> Quad:
+        written = self._kept_forms.get(quad) if isinstance(quad.object, Literal) else None
+        return quad if written is None else Quad(quad.subject, quad.predicate, written, quad.graph)
 
     def mentions(self, iri: str) -> bool:
         """True when the IRI is the subject or object of some triple in any graph."""
@@ -102,13 +138,13 @@ class EmbeddedEngine:
         return False
 
     def graph_sizes(self) -> dict[str, int]:
-        """Number of triples in each graph, by graph IRI ('' for the default graph)."""
-        sizes: dict[str, int] = {}
-        for quad in self._store:
-            name = quad.graph_name
-            key = name.value if isinstance(name, pyoxigraph.NamedNode) else ""
-            sizes[key] = sizes.get(key, 0) + 1
-        return sizes
+        """Number of triples in each graph, by graph IRI ('' for the default graph), counted once."""
+        if self._graph_sizes is None:
+            counted = self._store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+            sizes = {row["g"].value: int(row["n"].value) for row in counted}  # type: ignore[union-attr]
+            default = len(self._store) - sum(sizes.values())
+            self._graph_sizes = {"": default, **sizes} if default else sizes
+        return dict(self._graph_sizes)
 
     def _query(
         self,
@@ -135,6 +171,23 @@ class EmbeddedEngine:
             return self._store.query(query, **options)  # type: ignore[arg-type]
         except SyntaxError as error:
             raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+
+
+def _forms_as_written(nquads: bytes) -> dict[Quad, Literal]:
+    """Each quad as the store gives it back → its literal as the data wrote it."""
+    written = [to_quad(q) for q in pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS)]
+    probe = pyoxigraph.Store()
+    for number, quad in enumerate(written):
+        literal = from_term(quad.object)
+        probe.add(
+            pyoxigraph.Quad(pyoxigraph.NamedNode("urn:probe"), pyoxigraph.NamedNode(f"urn:probe:{number}"), literal)
+        )
+    stored = {int(q.predicate.value.rsplit(":", 1)[1]): to_term(q.object) for q in probe}
+    forms: dict[Quad, Literal] = {}
+    for number, quad in enumerate(written):
+        if isinstance(quad.object, Literal):
+            forms[Quad(quad.subject, quad.predicate, stored[number], quad.graph)] = quad.object
+    return forms
 
 
 def to_term(node: object) -> Term:

@@ -11,6 +11,7 @@ N-Quads without passing through a store.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph
@@ -68,3 +69,41 @@ def _distinct_triples(quads: Iterator[pyoxigraph.Quad]) -> Iterator[pyoxigraph.T
         if triple not in seen:
             seen.add(triple)
             yield triple
+
+
+def dump_store(
+    path: Path, fmt: Format | None = None, output: BinaryIO | None = None, prefixes: Mapping[str, str] | None = None
+) -> bytes:
+    """Write the on-disk store at ``path`` as ``fmt`` (default N-Quads) to ``output``, or return the bytes.
+
+    A format without graphs gets the union of all graphs, each triple once: the default
+    graph first, then the triples of named graphs that it does not hold already.
+    """
+    store = pyoxigraph.Store.read_only(str(path))
+    rdf = fmt.oxigraph_rdf if fmt is not None else pyoxigraph.RdfFormat.N_QUADS
+    if rdf is None or fmt is not None and fmt.oxigraph_rdf is None:
+        raise ValueError(f"{fmt} is not an RDF format")
+    shown = dict(prefixes or {}) if fmt is not None and fmt.name in ("ttl", "trig") else {}
+    if fmt is None or fmt.keeps_graphs:
+        return (
+            pyoxigraph.serialize(store.quads_for_pattern(None, None, None, None), output, format=rdf, prefixes=shown)
+            or b""
+        )
+    return pyoxigraph.serialize(_union_triples(store), output, format=rdf, prefixes=shown) or b""
+
+
+def _union_triples(store: pyoxigraph.Store) -> Iterator[pyoxigraph.Triple]:
+    default = pyoxigraph.DefaultGraph()
+    for quad in store.quads_for_pattern(None, None, None, default):
+        yield quad.triple
+    seen: set[pyoxigraph.Triple] = set()
+    for quad in store.quads_for_pattern(None, None, None, None):
+        if isinstance(quad.graph_name, pyoxigraph.DefaultGraph):
+            continue
+        triple = quad.triple
+        if triple in seen or next(
+            store.quads_for_pattern(triple.subject, triple.predicate, triple.object, default), None
+        ):
+            continue
+        seen.add(triple)
+        yield triple

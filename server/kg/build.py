@@ -1,22 +1,40 @@
-"""The build: load → validate with SHACL → reason with OWL → one dataset of named graphs.
+"""The build: load → validate with SHACL → reason with OWL → one on-disk store per data version.
 
-Nothing here knows about HTTP. Every step reports progress; any failure raises before
-anything is written or served, so a bad input never replaces a good dataset.
+Nothing here knows about HTTP. A data version is built once into a folder of the cache
+(the pyoxigraph store and a record of the build) and opened by every later start with the
+same inputs. Every step reports progress; any failure raises before anything is renamed
+into place, so a bad input never replaces a good dataset.
+
+The CLIP graph, and any data that is validated or reasoned over, goes through rdflib
+(pySHACL and HermiT need it) into the named graphs ontology, asserted and inferred. Other
+data is loaded by pyoxigraph's parsers straight into the store, in bulk: triple files into
+the default graph, quad files with their own graphs, as the Oxigraph server would.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from server.config import Inputs, Settings, resolve_inputs
+from server.engine.loader import StoreWriter, changed_literals, mentions_bytes
+from server.engine.rdfio import convert_nquads, dump_store
 from server.errors import NotConforming
+from server.formats import Format
+from server.kg.dumps import nquads_of
 from server.kg.loading import parse_files, parse_into
 from server.kg.progress import Progress, silent
 from server.kg.reasoning import reason
@@ -30,30 +48,102 @@ SHACL_RATE = 1_000
 HERMIT_RATE = 3_000
 """Triples per second HermiT classified the CLIP graph here (1.8 s for 5,920 triples)."""
 CACHE_FORMAT = 1  # bump when the content of cached inferred graphs changes
+STORE_FORMAT = 1  # bump when what a store folder holds changes
+BUILD_RECORD = "build.json"
+ONTOLOGY_FILE = "ontology.nt"
+KEEP_VERSIONS = 3
+"""Store folders of data versions kept however long unused (the newest, the current included)."""
+PRUNE_AFTER = 24 * 3600
+"""Seconds an older data version stays after its last use."""
 
 
 @dataclass
 class KnowledgeGraph:
-    """The built dataset and what the build found out about it."""
+    """One built data version on disk: its store and what the build found out about it.
 
-    dataset: Dataset
+    The server reads the store only; ``dataset`` and ``graph`` give the same data as rdflib
+    objects, parsed on demand, for tools and tests that want them.
+    """
+
+    folder: Path
     base: str
-    validation: ValidationReport | None
-    inferred_from_cache: bool
     version: str
     """The data version: a fingerprint of everything the dataset is made from."""
+    names: tuple[str, ...]
+    """IRIs of the named graphs that hold triples."""
+    prefixes: tuple[tuple[str, str], ...]
+    """(prefix, namespace) pairs of the data, longest namespace first."""
+    quads: int
+    validation: ValidationReport | None
+    inferred_from_cache: bool
+    reused: bool = False
+    """True when the store was built by an earlier start and only opened now."""
+
+    @property
+    def store_path(self) -> Path:
+        """The RocksDB folder of the pyoxigraph store."""
+        return self.folder / "oxigraph"
+
+    @property
+    def source_path(self) -> Path:
+        """The dataset as N-Quads, exactly as built, when it was built through rdflib (else absent)."""
+        return self.folder / "source.nq"
+
+    @property
+    def changed_literals_path(self) -> Path:
+        """N-Quads of the literals the store keeps in another form than the data's (see loader.changed_literals)."""
+        return self.folder / "changed-literals.nq"
+
+    @property
+    def dumps_folder(self) -> Path:
+        """Where the dump files of this data version are written."""
+        return self.folder / "dumps"
+
+    def graph_names(self) -> list[str]:
+        """IRIs of the named graphs that hold triples."""
+        return list(self.names)
+
+    @cached_property
+    def ontology(self) -> Graph:
+        """The ontology graph, as built (rebased), with its prefixes."""
+        graph = Graph(bind_namespaces="core")
+        path = self.folder / ONTOLOGY_FILE
+        if path.is_file():
+            graph.parse(path, format="nt")
+        for prefix, namespace in self.prefixes:
+            graph.bind(prefix, namespace, override=True, replace=True)
+        return graph
+
+    @cached_property
+    def dataset(self) -> Dataset:
+        """The whole dataset as an rdflib Dataset (for tools and tests; the server never loads it)."""
+        dataset = Dataset()
+        source = self.source_path.read_bytes() if self.source_path.is_file() else dump_store(self.store_path)
+        dataset.parse(data=source, format="nquads")
+        for prefix, namespace in self.prefixes:
+            dataset.bind(prefix, namespace, override=True, replace=True)
+        return dataset
+
+    def write_as(self, fmt: Format, output: BinaryIO) -> None:
+        """Write the dataset as ``fmt``: from the N-Quads the build kept, which have the data's own
+        literal forms, else from the store (as pyoxigraph holds the values)."""
+        prefixes = dict(self.prefixes)
+        if self.source_path.is_file():
+            convert_nquads(self.source_path.read_bytes(), fmt, output, prefixes)
+        else:
+            dump_store(self.store_path, fmt, output, prefixes)
 
     def graph(self, name: str) -> Graph:
         """One of the named graphs: 'ontology', 'asserted' or 'inferred'."""
         return self.dataset.graph(URIRef(graph_iri(self.base, name)))
 
-    def graph_names(self) -> list[str]:
-        """IRIs of the named graphs that hold triples."""
-        return sorted(str(g.identifier) for g in self.dataset.graphs() if len(g) and isinstance(g.identifier, URIRef))
-
 
 def build(settings: Settings, progress: Progress = silent) -> KnowledgeGraph:
-    """Build the knowledge graph the settings describe.
+    """The knowledge graph the settings describe: opened when this data version was built before, else built.
+
+    A build writes into a folder beside its final place and renames it into place when
+    complete, so an interrupted or failed build leaves no store under the version's name,
+    and the previous version stays whole for whoever serves it.
 
     Raises:
         BadInput: an input file is missing or does not parse.
@@ -62,7 +152,65 @@ def build(settings: Settings, progress: Progress = silent) -> KnowledgeGraph:
         ReasonerUnavailable: reasoning is on and HermiT cannot run.
     """
     inputs = resolve_inputs(settings)
+    version = data_version(settings, inputs)
+    folder = settings.cache_dir / f"store-{version}"
+    if (folder / BUILD_RECORD).is_file():
+        progress(f"opening the store built before from the same inputs ({folder})")
+        return opened(folder, reused=True)
+    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        record = _fill(partial, settings, inputs, progress)
+        record |= {"format": STORE_FORMAT, "version": version, "base": settings.base_uri}
+        (partial / BUILD_RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+        try:
+            partial.rename(folder)
+        except OSError:  # another process built the same version first: theirs is identical
+            shutil.rmtree(partial)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    prune_versions(settings.cache_dir, keep=folder)
+    return opened(folder)
+
+
+def opened(folder: Path, reused: bool = False) -> KnowledgeGraph:
+    """The knowledge graph of a complete store folder, from its build record."""
+    record = json.loads((folder / BUILD_RECORD).read_text(encoding="utf-8"))
+    if reused:
+        (folder / BUILD_RECORD).touch()  # the version was used now: pruning keeps it
+    validation = ValidationReport(conforms=True, results=()) if record["validated"] else None
+    return KnowledgeGraph(
+        folder=folder,
+        base=record["base"],
+        version=record["version"],
+        names=tuple(record["graphs"]),
+        quads=record["quads"],
+        prefixes=tuple((prefix, namespace) for prefix, namespace in record["prefixes"]),
+        validation=validation,
+        inferred_from_cache=reused or record["inferred_from_cache"],
+        reused=reused,
+    )
+
+
+def needs_rdflib(settings: Settings, inputs: Inputs) -> bool:
+    """True when the build validates or reasons, which pySHACL and HermiT do on rdflib graphs."""
+    return bool(inputs.shapes) or (settings.reasoning and bool(inputs.ontology))
+
+
+def _fill(partial: Path, settings: Settings, inputs: Inputs, progress: Progress) -> dict[str, Any]:
+    """Write the store and its side files into ``partial``; return the build record."""
     ontology = parse_files(inputs.ontology, progress)
+    if needs_rdflib(settings, inputs):
+        return _fill_through_rdflib(partial, settings, inputs, ontology, progress)
+    return _fill_in_bulk(partial, settings, inputs, ontology, progress)
+
+
+def _fill_through_rdflib(
+    partial: Path, settings: Settings, inputs: Inputs, ontology: Graph, progress: Progress
+) -> dict[str, Any]:
+    """Parse, validate and reason with rdflib; the store is loaded from the dataset's N-Quads."""
     data = Dataset()
     for number, path in enumerate(inputs.data, start=1):
         progress(f"parsing {path} ({number}/{len(inputs.data)})")
@@ -76,13 +224,89 @@ def build(settings: Settings, progress: Progress = silent) -> KnowledgeGraph:
         inferred, cached = _inferred(settings, inputs, ontology, asserted, progress)
     progress("assembling the dataset")
     dataset = _assemble(settings.base_uri, ontology, asserted, inferred, data)
-    fingerprint = data_version(settings, inputs)
-    return KnowledgeGraph(dataset, settings.base_uri, report, cached, fingerprint)
+    nquads = nquads_of(dataset)
+    (partial / "source.nq").write_bytes(nquads)
+    (partial / "changed-literals.nq").write_bytes(changed_literals(nquads))
+    dataset.graph(URIRef(graph_iri(settings.base_uri, "ontology"))).serialize(
+        partial / ONTOLOGY_FILE, format="nt", encoding="utf-8"
+    )
+    with StoreWriter(partial / "oxigraph", progress) as store:
+        store.load(partial / "source.nq")
+        graphs, quads = store.graph_names(), len(store)
+    bound = [(prefix, str(namespace)) for prefix, namespace in dataset.namespaces() if prefix]
+    return _record(graphs, quads, bound, validated=report is not None, inferred_from_cache=cached)
+
+
+def _fill_in_bulk(
+    partial: Path, settings: Settings, inputs: Inputs, ontology: Graph, progress: Progress
+) -> dict[str, Any]:
+    """Load the files straight into the store: triple files into the default graph, quad files as they are."""
+    base = settings.base_uri
+    rebased = Graph(bind_namespaces="core")
+    for triple in ontology:
+        rebased.add(tuple(rebase(term, base) for term in triple))  # type: ignore[arg-type]
+    rebased.serialize(partial / ONTOLOGY_FILE, format="nt", encoding="utf-8")
+    with StoreWriter(partial / "oxigraph", progress) as store:
+        if len(rebased):
+            store.load(partial / ONTOLOGY_FILE, graph=graph_iri(base, "ontology"))
+        for number, path in enumerate(inputs.data, start=1):
+            progress(f"loading {path} ({number}/{len(inputs.data)}, {path.stat().st_size / 1e6:,.1f} MB)")
+            moving = base != CANONICAL_BASE and mentions_bytes(path, CANONICAL_BASE.encode())
+            store.load(path, rebase=iri_mover(base) if moving else None)
+        graphs, quads = store.graph_names(), len(store)
+        progress(f"{quads:,} quads in the store")
+    bound = [(prefix, str(rebase(URIRef(namespace), base))) for prefix, namespace in ontology.namespaces() if prefix]
+    return _record(graphs, quads, bound, validated=False, inferred_from_cache=False)
+
+
+def _record(
+    graphs: list[str], quads: int, bound: list[tuple[str, str]], validated: bool, inferred_from_cache: bool
+) -> dict[str, Any]:
+    prefixes = sorted(set(bound), key=lambda pair: (-len(pair[1]), pair[0]))
+    return {
+        "graphs": sorted(graphs),
+        "quads": quads,
+        "prefixes": prefixes,
+        "validated": validated,
+        "inferred_from_cache": inferred_from_cache,
+    }
+
+
+def iri_mover(base: str) -> Callable[[str], str]:
+    """``rebase`` for IRIs and lexical forms as strings.
+
+    >>> iri_mover("http://127.0.0.1:5000/")("https://w3id.org/clip-network/id/city/vienna")
+    'http://127.0.0.1:5000/id/city/vienna'
+    """
+
+    def move(value: str) -> str:
+        return base + value[len(CANONICAL_BASE) :] if value.startswith(CANONICAL_BASE) else value
+
+    return move
+
+
+def prune_versions(cache_dir: Path, keep: Path) -> None:
+    """Remove the store folders of old data versions: those not used for a day, past the newest KEEP_VERSIONS.
+
+    A version is "used" when a start opens it, so a server still running an older
+    version keeps it; half-built folders of builds that died are removed after a day too.
+    """
+    now = time.time()
+    folders = sorted(cache_dir.glob("store-*"), key=lambda path: path.stat().st_mtime, reverse=True)
+    recent = [folder for folder in folders if folder != keep][: KEEP_VERSIONS - 1]
+    for folder in folders:
+        record = folder / BUILD_RECORD
+        last_used = record.stat().st_mtime if record.is_file() else folder.stat().st_mtime
+        if folder != keep and folder not in recent and now - last_used > PRUNE_AFTER:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def data_version(settings: Settings, inputs: Inputs) -> str:
     """A fingerprint of the inputs and of every setting and tool that shapes the built dataset."""
-    made_by = f"base={settings.base_uri} reasoning={settings.reasoning} rdflib {version('rdflib')}"
+    made_by = (
+        f"base={settings.base_uri} reasoning={settings.reasoning} store {STORE_FORMAT} "
+        f"rdflib {version('rdflib')} pyoxigraph {version('pyoxigraph')}"
+    )
     return _fingerprint(inputs.ontology, inputs.shapes, inputs.data, extra=made_by)
 
 
@@ -158,7 +382,9 @@ def _fingerprint(*groups: tuple[Path, ...], extra: str = "") -> str:
         digest.update(b"\x00group")
         for path in group:
             digest.update(path.name.encode())
-            digest.update(path.read_bytes())
+            with path.open("rb") as stream:
+                while block := stream.read(1 << 22):
+                    digest.update(block)
     return digest.hexdigest()[:32]
 
 

@@ -1,33 +1,42 @@
 """The dataset as files: one per format, plain and gzipped, never half-written.
 
-``gzip.compress(data, mtime=0)`` keeps the .gz files byte-for-byte reproducible, so their
-size and checksum only change when the data does.
+The files of a data version are written once, into its store folder, by whoever gets the
+lock first (a small dataset before serving, a large one in a background process while the
+site already answers), then read by every later start. gzip without name and mtime keeps
+the .gz files byte-for-byte reproducible, so their size and checksum only change when the
+data does.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from rdflib import Dataset
 
-from server.engine.rdfio import convert_nquads
 from server.formats import GZIP_MEDIA_TYPE, RDF_FORMATS, Format, by_name
 from server.kg.progress import Progress, silent
 
 DUMP_STEM = "clip-kg"
 MANIFEST = "manifest.json"
 CHUNK = 1 << 20
+Writer = Callable[[Format, BinaryIO], None]
+"""Writes the dataset in a format to a binary stream (``KnowledgeGraph.write_as``)."""
 
 
 def nquads_of(dataset: Dataset) -> bytes:
-    """The dataset as N-Quads, the one serialization rdflib makes; every format is converted from it."""
+    """The dataset as N-Quads, the one serialization rdflib makes (the others are converted from it)."""
     data = dataset.serialize(format="nquads", encoding="utf-8")
     return data if isinstance(data, bytes) else data.encode("utf-8")
 
@@ -37,14 +46,14 @@ def prefixes_of(dataset: Dataset) -> dict[str, str]:
     return {prefix: str(namespace) for prefix, namespace in dataset.namespaces() if prefix}
 
 
-def write_dump(dataset: Dataset, fmt: Format, folder: Path, stem: str = DUMP_STEM) -> Path:
+def write_dump(write: Writer, fmt: Format, folder: Path, stem: str = DUMP_STEM) -> Path:
     """Write ``folder/stem.ext`` atomically (streamed into a temporary file, then renamed)."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{stem}.{fmt.extension}"
     handle, partial = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".partial")
     try:
         with os.fdopen(handle, "wb") as out:
-            convert_nquads(nquads_of(dataset), fmt, out, prefixes_of(dataset))
+            write(fmt, out)
         os.replace(partial, target)
     except BaseException:
         Path(partial).unlink(missing_ok=True)
@@ -94,46 +103,77 @@ class DumpFile:
         }
 
 
-def dump_files(
-    dataset: Dataset, folder: Path, progress: Progress = silent, nquads: bytes | None = None
-) -> tuple[DumpFile, ...]:
-    """The dump files of one data version in ``folder``: written once, then reused by every start.
+def written_dumps(folder: Path) -> tuple[DumpFile, ...] | None:
+    """The dump files of a data version, or None while they are not (all) written."""
+    return _read_manifest(folder) if (folder / MANIFEST).is_file() else None
 
-    The files are written into a folder beside it and renamed into place when all are
-    complete, so an interrupted or failed write leaves no folder (and no partial file)
-    under the final name; the next start writes them again. ``nquads``: the dataset's
-    N-Quads when the caller has made them already.
+
+def write_dumps(folder: Path, write: Writer, progress: Progress = silent) -> tuple[DumpFile, ...]:
+    """Write the dump files into ``folder`` unless they are there, and return them.
+
+    Only the holder of the folder's lock writes, into a folder beside it renamed into place
+    when every file is complete: an interrupted write leaves nothing under the final name,
+    and the next start writes again. A caller that finds the lock taken waits for the holder.
     """
-    if not (folder / MANIFEST).is_file():
-        _write_all(dataset, folder, progress, nquads)
+    with _locked(folder, wait=True):
+        if not (folder / MANIFEST).is_file():
+            _write_all(folder, write, progress)
     return _read_manifest(folder)
 
 
-def _write_all(dataset: Dataset, folder: Path, progress: Progress, nquads: bytes | None) -> None:
-    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
+def write_dumps_in_background(folder: Path, write: Writer, progress: Progress = silent) -> None:
+    """Start writing the dump files in a process of their own, unless they are written or being written."""
+    if (folder / MANIFEST).is_file():
+        return
+    context = multiprocessing.get_context("fork")
+    context.Process(target=_write_if_free, args=(folder, write, progress), daemon=True, name="dumps").start()
+
+
+def _write_if_free(folder: Path, write: Writer, progress: Progress) -> None:
+    try:
+        with _locked(folder, wait=False):
+            if not (folder / MANIFEST).is_file():
+                _write_all(folder, write, progress)
+                progress(f"the dump files are written ({folder})")
+    except BlockingIOError:
+        return  # another process is writing them
+
+
+@contextmanager
+def _locked(folder: Path, wait: bool) -> Iterator[None]:
+    """An exclusive lock on ``folder``'s lock file, released with the process if it dies.
+
+    Raises:
+        BlockingIOError: ``wait`` is False and another process holds the lock.
+    """
+    path = folder.with_name(folder.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+
+
+def _write_all(folder: Path, write: Writer, progress: Progress) -> None:
+    partial = folder.with_name(f"{folder.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
-        nquads, prefixes = nquads or nquads_of(dataset), prefixes_of(dataset)
         entries = []
-        for fmt in RDF_FORMATS:
-            progress(f"writing the {fmt.label} dump")
-            entries += _write(partial, fmt, nquads, prefixes)
+        for number, fmt in enumerate(RDF_FORMATS, start=1):
+            progress(f"writing the {fmt.label} dump ({number}/{len(RDF_FORMATS)})")
+            entries += _write(partial, fmt, write)
         (partial / MANIFEST).write_text(json.dumps(entries, indent=1), encoding="utf-8")
-        try:
-            partial.rename(folder)
-        except OSError:  # another process finished the same version first: theirs is identical
-            shutil.rmtree(partial)
+        partial.rename(folder)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
 
 
-def _write(folder: Path, fmt: Format, nquads: bytes, prefixes: dict[str, str]) -> list[dict[str, object]]:
+def _write(folder: Path, fmt: Format, write: Writer) -> list[dict[str, object]]:
     """One format's file and its gzipped copy (streamed, reproducible: no name, mtime 0), described."""
     plain = folder / f"{DUMP_STEM}.{fmt.extension}"
     with plain.open("wb") as out:
-        convert_nquads(nquads, fmt, out, prefixes)
+        write(fmt, out)
     packed = plain.with_name(plain.name + ".gz")
     with plain.open("rb") as source, packed.open("wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as out:
         shutil.copyfileobj(source, out, CHUNK)

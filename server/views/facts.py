@@ -152,8 +152,10 @@ def dataset_facts(engine: Engine, base: str, graph_names: list[str]) -> DatasetF
     ``graph_names`` are the IRIs of the named graphs the data was built into.
     """
 
+    sizes = engine.graph_sizes()
+
     def rows(query: str, **bindings: Term) -> list[Row]:
-        return engine.rows(PREFIXES + query, **bindings)
+        return engine.rows(PREFIXES + over_every_graph(query, sizes), **bindings)
 
     def terms(*names: str) -> dict[str, Term]:
         """The data's vocabulary terms ``names``, keyed by local name, to bind."""
@@ -163,7 +165,6 @@ def dataset_facts(engine: Engine, base: str, graph_names: list[str]) -> DatasetF
     classes = rows(CLASSES)
     properties = tuple((_text(row, "p"), _number(row, "n")) for row in rows(PROPERTIES))
     examples = (rows(EXAMPLE, type=Iri(f"{base}def/{name}")) for name in EXAMPLE_CLASSES)
-    sizes = engine.graph_sizes()
     network = the_network(engine, base)
     first_date, last_date = network_dates(engine, base, network)
     spatial = rows(SPATIAL, **terms("memberCity", "country", "geonames"))
@@ -189,6 +190,21 @@ def dataset_facts(engine: Engine, base: str, graph_names: list[str]) -> DatasetF
         keywords=(*acronym, *KEYWORDS, *(_text(row, "title") for row in modules)),
         linksets=linksets(engine, base, dict(properties)),
     )
+
+
+def over_every_graph(query: str, sizes: Mapping[str, int]) -> str:
+    """The query over every triple of the store, each graph's copy counted.
+
+    Its ``GRAPH ?g`` patterns see the named graphs only; when the default graph holds
+    triples too (data loaded in bulk), they become patterns on the union default graph,
+    which holds every graph's triples.
+
+    >>> over_every_graph("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", {"": 3})
+    'SELECT * WHERE { { ?s ?p ?o } }'
+    >>> over_every_graph("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", {"http://g": 3})
+    'SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }'
+    """
+    return query.replace("GRAPH ?g {", "{") if sizes.get("", 0) else query
 
 
 def the_network(engine: Engine, base: str) -> Network | None:

@@ -107,6 +107,7 @@ def home_context(published: Published, facts: DatasetFacts, links: Links) -> dic
         "matrix": matrix(cities, columns, levels, urls),
         "browse": [(kind, KINDS[kind][1], n) for kind, n in counts.items() if n],
         "graphs": list(facts.graphs),
+        "default_graph": facts.triples - sum(size for _, size in facts.graphs),
         "total": facts.triples,
         "classes": [(iri, urls.link(iri), n) for iri, n in facts.class_sizes],
         "dumps": [(fmt, href) for fmt, href, _ in links.dumps],
@@ -249,7 +250,9 @@ def dataset_description(context: dict[str, Any], cities: Sequence[City], links: 
     """The schema.org Dataset for dataset search engines, from what the page shows."""
     network, span = context["network"], context["years"]
     name = f"{network['acronym'] or network['label']} knowledge graph" if network else "Knowledge graph"
-    summary = f"{context['total']} triples in {len(context['graphs'])} named graphs, as linked data and SPARQL."
+    where = [f"{len(context['graphs'])} named graphs"] if context["graphs"] else []
+    where += ["the default graph"] if context["default_graph"] else []
+    summary = f"{context['total']} triples in {' and '.join(where) or 'no graph'}, as linked data and SPARQL."
     description: dict[str, Any] = {
         "@context": "https://schema.org/",
         "@type": "Dataset",

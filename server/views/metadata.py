@@ -13,12 +13,12 @@ import hashlib
 from collections.abc import Sequence
 from typing import Protocol
 
-from rdflib import XSD, Graph, Namespace, URIRef
+from rdflib import XSD, BNode, Graph, Namespace, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID
 from rdflib.term import Node
 
-from server.engine.terms import Literal, Term
+from server.engine.terms import BlankNode, Literal, Term
 from server.formats import GZIP_MEDIA_TYPE, Format
 from server.views.facts import DatasetFacts
 
@@ -77,11 +77,19 @@ def document_bytes(document: str, facts: DatasetFacts, files: Sequence[DumpFile]
 
 
 def node(term: Term) -> Node:
-    """An engine term as an rdflib node (the descriptions keep the data's own datatypes)."""
+    """An engine term as an rdflib node, with its own datatype.
+
+    >>> node(Literal("7", datatype="http://www.w3.org/2001/XMLSchema#positiveInteger")).datatype.endswith("Integer")
+    True
+    """
     if isinstance(term, Literal):
         if term.language:
             return RdfLiteral(term.value, lang=term.language)
+        if term.datatype == str(XSD.string):  # a simple literal, as rdflib writes and compares it
+            return RdfLiteral(term.value)
         return RdfLiteral(term.value, datatype=URIRef(term.datatype))
+    if isinstance(term, BlankNode):
+        return BNode(term.value)
     return URIRef(term.value)
 
 

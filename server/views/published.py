@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from rdflib import Dataset, Graph
+from rdflib import Graph
 
 from server.engine.interface import Engine
 from server.urls import Urls
@@ -36,11 +36,6 @@ class Published(Protocol):
     @property
     def prefixes(self) -> Sequence[tuple[str, str]]:
         """(prefix, namespace) pairs of the data, longest namespace first, for compact names."""
-        ...
-
-    @property
-    def dataset(self) -> Dataset:
-        """The built dataset, for RDF documents that keep the data's own datatypes."""
         ...
 
     @property

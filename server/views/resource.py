@@ -21,6 +21,7 @@ from rdflib.namespace import FOAF, RDFS
 from server.engine.terms import Iri, Quad
 from server.views import citations, kinds
 from server.views.describer import Describer, SourceRef, Term
+from server.views.metadata import node as rdflib_term
 from server.views.naming import RDF, natural
 from server.views.published import Published
 from server.views.search import similar_labels
@@ -34,17 +35,15 @@ VARIANTS = (("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD"), ("rdf
 def resource_graph(data: Published, iri: str) -> Graph:
     """The RDF document of a resource: what it says (all graphs) and what points at it.
 
-    Read from the rdflib dataset rather than the store, because pyoxigraph loads derived
-    integer types (xsd:positiveInteger) as xsd:integer and the documents keep the data's own.
+    The engine gives literals as the data wrote them (xsd:positiveInteger stays one), so
+    the document keeps the data's own datatypes.
     """
-    node = URIRef(iri)
     graph = Graph(bind_namespaces="core")
-    for prefix, namespace in data.dataset.namespaces():
+    for prefix, namespace in data.prefixes:
         graph.bind(prefix, namespace, replace=True)
-    for s, p, o, _ in data.dataset.quads((node, None, None, None)):
-        graph.add((s, p, o))
-    for s, p, o, _ in data.dataset.quads((None, None, node, None)):
-        graph.add((s, p, o))
+    outgoing, incoming = data.engine.quads_about(iri)
+    for quad in (*outgoing, *incoming):
+        graph.add((rdflib_term(quad.subject), URIRef(quad.predicate.value), rdflib_term(quad.object)))
     document = URIRef(data.urls.iri_of(data.urls.document(iri).lstrip("/")))
     graph.add((document, FOAF.primaryTopic, URIRef(iri)))
     graph.add((document, RDFS.label, Literal(f"Description of {iri}", lang="en")))

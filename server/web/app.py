@@ -6,6 +6,7 @@ from flask import Flask
 
 from server.config import Settings
 from server.kg.build import KnowledgeGraph, build
+from server.kg.progress import Progress, silent
 from server.web import api, dumps, home, metadata, protocol, resources, search, vocabulary
 from server.web.handlers import register_error_handlers
 from server.web.state import AppState
@@ -13,7 +14,9 @@ from server.web.state import AppState
 BLUEPRINTS = (home, protocol, api, dumps, resources, metadata, vocabulary, search)
 
 
-def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, kg: KnowledgeGraph | None = None, progress: Progress = silent
+) -> Flask:
     """Build (or take) the knowledge graph and return the Flask application serving it.
 
     Everything derived from the data (engine, dumps, dataset facts) is computed here, once,
@@ -22,7 +25,7 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.extensions["kg"] = AppState.load(kg if kg is not None else build(settings), settings)
+    app.extensions["kg"] = AppState.load(kg if kg is not None else build(settings, progress), settings, progress)
     for module in BLUEPRINTS:
         app.register_blueprint(module.blueprint)
     register_error_handlers(app)

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from flask import current_app
-from rdflib import Dataset, Graph
+from rdflib import Graph
 
 from server.config import Settings
 from server.engine.answers import AnswerCache
@@ -24,12 +24,15 @@ from server.engine.embedded import EmbeddedEngine
 from server.engine.executor import QueryExecutor
 from server.engine.interface import Engine
 from server.errors import BadInput, KgError
-from server.kg.build import KnowledgeGraph
-from server.kg.dumps import DumpFile, dump_files, nquads_of
+from server.kg.build import LARGE_INPUT, KnowledgeGraph
+from server.kg.dumps import DumpFile, write_dumps, write_dumps_in_background, written_dumps
+from server.kg.progress import Progress, silent
 from server.urls import Urls
-from server.views.facts import DatasetFacts, dataset_facts
+from server.views.facts import DatasetFacts, stored_facts
 
 T = TypeVar("T")
+FACTS_FILE = "facts.json"
+"""The dataset facts of a data version, kept in its store folder: gathered by the first start only."""
 CACHE_LIMIT = 64
 """Documents kept per load; bounded because some keys (the Host a client sends) are the client's to choose."""
 
@@ -43,28 +46,32 @@ class AppState:
     engine: Engine
     executor: QueryExecutor
     queries: dict[str, NamedQuery]
-    dumps: tuple[DumpFile, ...]
     facts: DatasetFacts
     answers: AnswerCache
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    _dumps: tuple[DumpFile, ...] | None = field(default=None, init=False, repr=False)
     _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
-    def load(cls, kg: KnowledgeGraph, settings: Settings) -> AppState:
-        """Fill the engine, check the named queries, serialize the dumps and gather the facts, once.
+    def load(cls, kg: KnowledgeGraph, settings: Settings, progress: Progress = silent) -> AppState:
+        """Open the store, check the named queries, read (or gather once) the facts, see to the dumps.
 
         Named queries belong to the CLIP graph and are only offered when it is the data served.
+        The dump files of a small dataset are written before serving (about a second); those
+        of a large one by a background process, while the site already answers.
         """
-        nquads = nquads_of(kg.dataset)  # made once: the engine and the dumps both start from it
-        engine = EmbeddedEngine(nquads=nquads)
+        engine = EmbeddedEngine.on_disk(kg.store_path, kg.changed_literals_path)
         executor = QueryExecutor(engine, processes=settings.query_pool_size, timeout=settings.query_timeout)
         queries = catalogue(base=settings.base_uri) if settings.is_clip else {}
         check_named_queries(engine, queries)
-        facts = dataset_facts(engine, kg.base, kg.graph_names())
+        facts = stored_facts(engine, kg.base, kg.graph_names(), kg.folder / FACTS_FILE)
         answers = AnswerCache(settings.answer_cache_bytes)
-        dumps = dump_files(kg.dataset, settings.cache_dir / f"dumps-{kg.version}", nquads=nquads)
-        return cls(settings, kg, engine, executor, queries, dumps, facts, answers)
+        if kg.quads < LARGE_INPUT:
+            write_dumps(kg.dumps_folder, kg.write_as, progress)
+        else:
+            write_dumps_in_background(kg.dumps_folder, kg.write_as, progress)
+        return cls(settings, kg, engine, executor, queries, facts, answers)
 
     @property
     def base(self) -> str:
@@ -77,20 +84,21 @@ class AppState:
         return Urls(self.kg.base)
 
     @property
-    def dataset(self) -> Dataset:
-        """The built dataset (rdflib), for documents that keep the data's own datatypes."""
-        return self.kg.dataset
+    def ontology(self) -> Graph:
+        """The ontology graph as built."""
+        return self.kg.ontology
 
     @property
-    def ontology(self) -> Graph:
-        """The ontology graph as loaded."""
-        return self.kg.graph("ontology")
-
-    @cached_property
     def prefixes(self) -> tuple[tuple[str, str], ...]:
         """The data's (prefix, namespace) pairs, longest namespace first."""
-        bound = [(prefix, str(namespace)) for prefix, namespace in self.kg.dataset.namespaces() if prefix]
-        return tuple(sorted(bound, key=lambda pair: -len(pair[1])))
+        return self.kg.prefixes
+
+    @property
+    def dumps(self) -> tuple[DumpFile, ...]:
+        """The dump files of this data version; none while a background process still writes them."""
+        if self._dumps is None:
+            self._dumps = written_dumps(self.kg.dumps_folder)
+        return self._dumps or ()
 
     def remember(self, key: Any, compute: Callable[[], T]) -> T:
         """A value computed once per load under ``key`` (at most CACHE_LIMIT kept)."""

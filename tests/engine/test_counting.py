@@ -226,7 +226,7 @@ class CountingStore:
 def test_a_select_is_evaluated_once(monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
     engine = many_rows(20)
     store = CountingStore(engine._store)
-    monkeypatch.setattr(engine, "_store", store)
+    monkeypatch.setattr(engine, "_opened", store)
     engine.answer(QueryJob("SELECT * WHERE { ?s ?p ?o }", results_format=fmt, max_results=20))
     assert store.queries == 1
     with pytest.raises(ResultTooLarge):

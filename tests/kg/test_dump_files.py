@@ -1,30 +1,29 @@
-"""Dump files are written once per data version, atomically, and reused by every later start."""
+"""Dump files are written once per data version, atomically, by one writer, and reused by every later start."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import time
 from pathlib import Path
 from typing import BinaryIO
 
 import pytest
-from rdflib import Dataset, Literal, URIRef
 
-from server.formats import RDF_FORMATS
+from server.engine.rdfio import convert_nquads
+from server.formats import RDF_FORMATS, Format
 from server.kg import dumps
-from server.kg.dumps import dump_files
+from server.kg.dumps import write_dumps, write_dumps_in_background, written_dumps
+
+NQUADS = b'<http://example.org/a> <http://example.org/name> "Wien"@de <http://example.org/g> .\n'
 
 
-def small() -> Dataset:
-    dataset = Dataset()
-    dataset.graph(URIRef("http://example.org/g")).add(
-        (URIRef("http://example.org/a"), URIRef("http://example.org/name"), Literal("Wien", lang="de"))
-    )
-    return dataset
+def small(fmt: Format, output: BinaryIO) -> None:
+    convert_nquads(NQUADS, fmt, output, {})
 
 
 def test_every_format_is_written_plain_and_gzipped_with_its_size_and_checksum(tmp_path: Path) -> None:
-    files = dump_files(small(), tmp_path / "dumps-v1")
+    files = write_dumps(tmp_path / "dumps", small)
     assert [(f.fmt.name, f.compressed) for f in files] == [(f.name, c) for f in RDF_FORMATS for c in (False, True)]
     for file in files:
         data = file.path.read_bytes()
@@ -33,24 +32,38 @@ def test_every_format_is_written_plain_and_gzipped_with_its_size_and_checksum(tm
     assert gzip.decompress(packed) == plain and b"Wien" in plain
 
 
-def test_a_second_start_reuses_the_files_of_the_same_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = dump_files(small(), tmp_path / "dumps-v1")
-    monkeypatch.setattr(dumps, "nquads_of", lambda *_: pytest.fail("serialized again"))
-    assert dump_files(small(), tmp_path / "dumps-v1") == first
+def test_a_second_start_reuses_the_files_of_the_same_version(tmp_path: Path) -> None:
+    first = write_dumps(tmp_path / "dumps", small)
+    assert write_dumps(tmp_path / "dumps", lambda *_: pytest.fail("serialized again")) == first
+    assert written_dumps(tmp_path / "dumps") == first
 
 
-def test_a_failed_write_leaves_nothing_under_the_final_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_write_leaves_nothing_under_the_final_name(tmp_path: Path) -> None:
     calls: list[str] = []
 
-    def failing(nquads: bytes, fmt: object, output: BinaryIO, prefixes: object) -> None:
-        calls.append(str(fmt))
+    def failing(fmt: Format, output: BinaryIO) -> None:
+        calls.append(fmt.name)
         if len(calls) == 3:
             raise OSError("disk full")
         output.write(b"<http://a> <http://b> <http://c> .\n")
 
-    monkeypatch.setattr(dumps, "convert_nquads", failing)
     with pytest.raises(OSError, match="disk full"):
-        dump_files(small(), tmp_path / "dumps-v1")
-    assert list(tmp_path.iterdir()) == [], "a half-written dump folder was left behind"
-    monkeypatch.undo()
-    assert len(dump_files(small(), tmp_path / "dumps-v1")) == 2 * len(RDF_FORMATS)
+        write_dumps(tmp_path / "dumps", failing)
+    assert [p.name for p in tmp_path.iterdir()] == ["dumps.lock"], "a half-written dump folder was left behind"
+    assert written_dumps(tmp_path / "dumps") is None
+    assert len(write_dumps(tmp_path / "dumps", small)) == 2 * len(RDF_FORMATS)
+
+
+def test_a_background_writer_writes_them_while_the_caller_goes_on(tmp_path: Path) -> None:
+    write_dumps_in_background(tmp_path / "dumps", small)
+    deadline = time.monotonic() + 30
+    while written_dumps(tmp_path / "dumps") is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    files = written_dumps(tmp_path / "dumps")
+    assert files is not None and b"Wien" in files[0].path.read_bytes()
+
+
+def test_only_the_holder_of_the_lock_writes(tmp_path: Path) -> None:
+    with dumps._locked(tmp_path / "dumps", wait=False):
+        dumps._write_if_free(tmp_path / "dumps", lambda *_: pytest.fail("a second writer wrote"), dumps.silent)
+    assert written_dumps(tmp_path / "dumps") is None
