@@ -12,6 +12,8 @@ class KgError(Exception):
 
     status = 500
     exit_code = 3
+    retry_after: int | None = None
+    """Seconds after which a retry may succeed (sent as Retry-After), for errors that pass."""
 
 
 class BadInput(KgError):
@@ -117,6 +119,14 @@ class QueryTimeout(KgError):
 
     status = 503
     exit_code = 3
+
+
+class DumpsPending(KgError):
+    """The dump files of a large dataset are still being written by a background process."""
+
+    status = 503
+    exit_code = 3
+    retry_after = 60
 
 
 class ServerBusy(KgError):

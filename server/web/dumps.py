@@ -14,7 +14,7 @@ import json
 from flask import Blueprint, Response, render_template, request, send_file
 from werkzeug.wrappers import Response as BaseResponse
 
-from server.errors import NotFound
+from server.errors import DumpsPending, NotFound
 from server.formats import HTML, JSON
 from server.kg.dumps import DUMP_STEM
 from server.web.negotiation import chosen_format
@@ -32,6 +32,8 @@ def list_dumps() -> Response:
         response = Response(json.dumps(listing, indent=2), mimetype=JSON.media_type)
     else:
         response = Response(render_template("dumps.html", files=files), mimetype="text/html")
+    if not files:
+        response.headers["Retry-After"] = str(DumpsPending.retry_after)
     response.vary.add("Accept")
     return response
 
@@ -39,7 +41,12 @@ def list_dumps() -> Response:
 @blueprint.get(f"/dumps/{DUMP_STEM}.<extension>")
 def dump_file(extension: str) -> BaseResponse:
     """One dump file with its media type (``application/gzip`` for .gz), length and ETag."""
-    found = next((f for f in state().dumps if f.extension == extension), None)
+    files = state().dumps
+    if not files:
+        raise DumpsPending(
+            f"the dump files of this data version are being written; try {DUMP_STEM}.{extension} again in a minute"
+        )
+    found = next((f for f in files if f.extension == extension), None)
     if found is None:
         raise NotFound(f"no dump named {DUMP_STEM}.{extension}")
     response = send_file(

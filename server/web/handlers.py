@@ -17,7 +17,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(KgError)
     def known_error(error: KgError) -> Response:
-        return _text(str(error), error.status)
+        response = _text(str(error), error.status)
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

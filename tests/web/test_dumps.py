@@ -14,8 +14,12 @@ import pyoxigraph
 import pytest
 from flask.testing import FlaskClient
 
+from server.config import Settings
 from server.formats import RDF_FORMATS
 from server.kg.build import KnowledgeGraph
+from server.web.app import create_app
+
+from ..conftest import DATA
 
 FILES = [f"clip-kg.{fmt.extension}{gz}" for fmt in RDF_FORMATS for gz in ("", ".gz")]
 TYPES = {f"clip-kg.{fmt.extension}": fmt.media_type for fmt in RDF_FORMATS}
@@ -147,3 +151,19 @@ def test_json_ld_dump_parses_with_pyoxigraph(client: FlaskClient, clip_kg: Knowl
     quads = list(pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.JSON_LD))
     assert len(quads) == _quads(clip_kg)
     assert {q.graph_name.value for q in quads} == set(clip_kg.graph_names())
+
+
+def test_while_a_background_process_writes_the_dumps_they_are_announced_not_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server.web import state as loading
+
+    monkeypatch.setattr(loading, "LARGE_INPUT", 1)  # as for a large dataset: written in the background
+    monkeypatch.setattr(loading, "write_dumps_in_background", lambda *_: None)  # still being written
+    app = create_app(Settings(data_files=(DATA / "cli" / "other.ttl",), cache_dir=tmp_path, reasoning=False))
+    client = app.test_client()
+    pending = client.get("/dumps/clip-kg.ttl")
+    assert (pending.status_code, pending.headers["Retry-After"]) == (503, "60")
+    assert "being written" in pending.get_data(as_text=True)
+    listing = client.get("/dumps", headers={"Accept": "application/json"})
+    assert (listing.status_code, listing.json, listing.headers["Retry-After"]) == (200, {"files": []}, "60")
