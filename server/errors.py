@@ -129,6 +129,14 @@ class DumpsPending(KgError):
     retry_after = 60
 
 
+class StatisticsPending(KgError):
+    """The dataset facts of a large dataset are still being gathered by a background process."""
+
+    status = 503
+    exit_code = 3
+    retry_after = 10
+
+
 class ServerBusy(KgError):
     """Every query process stayed busy for the whole time limit."""
 

@@ -23,6 +23,7 @@ def rows(report: Report) -> list[tuple[str, str, str, str]]:
     a, b, runs = report.ours, report.oxigraph, f"{report.options.runs + 1} runs"
     table = [("ready (s)", _seconds(a.ready, a.note), _seconds(b.ready, b.note))]
     table += [("load (s)", _seconds(a.load, ""), _seconds(b.load, ""))]
+    table += [("statistics and dumps written (s)", _seconds(a.complete, ""), "n/a")]
     table += [("PSS loaded, idle (MiB)", mib(a.pss_loaded), mib(b.pss_loaded))]
     table += [("PSS peak, sampled (MiB)", mib(a.pss_peak), mib(b.pss_peak))]
     for query in QUERIES:

@@ -9,16 +9,13 @@ data does.
 
 from __future__ import annotations
 
-import fcntl
 import gzip
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -26,6 +23,7 @@ from typing import BinaryIO
 from rdflib import Dataset
 
 from server.formats import GZIP_MEDIA_TYPE, RDF_FORMATS, Format, by_name
+from server.kg.once import Step, run_now
 from server.kg.progress import Progress, silent
 
 DUMP_STEM = "clip-kg"
@@ -108,49 +106,25 @@ def written_dumps(folder: Path) -> tuple[DumpFile, ...] | None:
     return _read_manifest(folder) if (folder / MANIFEST).is_file() else None
 
 
+def dumps_step(folder: Path, write: Writer, progress: Progress = silent) -> Step:
+    """Writing the dump files into ``folder``, as a step done once per data version (``server.kg.once``).
+
+    The files are written into a folder beside it, renamed into place when every file is
+    complete: an interrupted write leaves nothing under the final name, and the next start
+    writes again.
+    """
+
+    def work() -> None:
+        _write_all(folder, write, progress)
+        progress(f"the dump files are written ({folder})")
+
+    return Step("dumps", folder.with_name(folder.name + ".lock"), lambda: (folder / MANIFEST).is_file(), work)
+
+
 def write_dumps(folder: Path, write: Writer, progress: Progress = silent) -> tuple[DumpFile, ...]:
-    """Write the dump files into ``folder`` unless they are there, and return them.
-
-    Only the holder of the folder's lock writes, into a folder beside it renamed into place
-    when every file is complete: an interrupted write leaves nothing under the final name,
-    and the next start writes again. A caller that finds the lock taken waits for the holder.
-    """
-    with _locked(folder, wait=True):
-        if not (folder / MANIFEST).is_file():
-            _write_all(folder, write, progress)
+    """Write the dump files into ``folder`` unless they are there (waiting for another writer), and return them."""
+    run_now([dumps_step(folder, write, progress)])
     return _read_manifest(folder)
-
-
-def write_dumps_in_background(folder: Path, write: Writer, progress: Progress = silent) -> None:
-    """Start writing the dump files in a process of their own, unless they are written or being written."""
-    if (folder / MANIFEST).is_file():
-        return
-    context = multiprocessing.get_context("fork")
-    context.Process(target=_write_if_free, args=(folder, write, progress), daemon=True, name="dumps").start()
-
-
-def _write_if_free(folder: Path, write: Writer, progress: Progress) -> None:
-    try:
-        with _locked(folder, wait=False):
-            if not (folder / MANIFEST).is_file():
-                _write_all(folder, write, progress)
-                progress(f"the dump files are written ({folder})")
-    except BlockingIOError:
-        return  # another process is writing them
-
-
-@contextmanager
-def _locked(folder: Path, wait: bool) -> Iterator[None]:
-    """An exclusive lock on ``folder``'s lock file, released with the process if it dies.
-
-    Raises:
-        BlockingIOError: ``wait`` is False and another process holds the lock.
-    """
-    path = folder.with_name(folder.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        yield
 
 
 def _write_all(folder: Path, write: Writer, progress: Progress) -> None:

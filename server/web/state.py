@@ -8,6 +8,7 @@ queries, the dump files, the dataset facts and any document built from them.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,12 +24,13 @@ from server.engine.catalogue import NamedQuery, catalogue
 from server.engine.embedded import EmbeddedEngine
 from server.engine.executor import QueryExecutor
 from server.engine.interface import Engine
-from server.errors import BadInput, KgError
+from server.errors import BadInput, KgError, StatisticsPending
 from server.kg.build import LARGE_INPUT, KnowledgeGraph
-from server.kg.dumps import DumpFile, write_dumps, write_dumps_in_background, written_dumps
+from server.kg.dumps import DumpFile, dumps_step, written_dumps
+from server.kg.once import Step, run_in_background, run_now
 from server.kg.progress import Progress, silent
 from server.urls import Urls
-from server.views.facts import DatasetFacts, stored_facts
+from server.views.facts import DatasetFacts, load_facts, stored_facts
 
 T = TypeVar("T")
 FACTS_FILE = "facts.json"
@@ -46,32 +48,62 @@ class AppState:
     engine: Engine
     executor: QueryExecutor
     queries: dict[str, NamedQuery]
-    facts: DatasetFacts
     answers: AnswerCache
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     _dumps: tuple[DumpFile, ...] | None = field(default=None, init=False, repr=False)
+    _facts: DatasetFacts | None = field(default=None, init=False, repr=False)
     _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def load(cls, kg: KnowledgeGraph, settings: Settings, progress: Progress = silent) -> AppState:
-        """Open the store, check the named queries, read (or gather once) the facts, see to the dumps.
+        """Open the store, check the named queries, and see to the facts and dumps of the data version.
 
         Named queries belong to the CLIP graph and are only offered when it is the data served.
-        The dump files of a small dataset are written before serving (about a second); those
-        of a large one by a background process, while the site already answers.
+        The facts and dump files of a small dataset are made before serving (about a second);
+        those of a large one by a background process, while the site already answers.
         """
         engine = EmbeddedEngine.on_disk(kg.store_path, kg.changed_literals_path)
         executor = QueryExecutor(engine, processes=settings.query_pool_size, timeout=settings.query_timeout)
         queries = catalogue(base=settings.base_uri) if settings.is_clip else {}
         check_named_queries(engine, queries)
-        facts = stored_facts(engine, kg.base, kg.graph_names(), kg.folder / FACTS_FILE)
         answers = AnswerCache(settings.answer_cache_bytes)
+        current = cls(settings, kg, engine, executor, queries, answers)
+        steps = [current.facts_step(progress), dumps_step(kg.dumps_folder, kg.write_as, progress)]
         if kg.quads < LARGE_INPUT:
-            write_dumps(kg.dumps_folder, kg.write_as, progress)
+            run_now(steps)
         else:
-            write_dumps_in_background(kg.dumps_folder, kg.write_as, progress)
-        return cls(settings, kg, engine, executor, queries, facts, answers)
+            run_in_background(steps)
+        return current
+
+    def facts_step(self, progress: Progress) -> Step:
+        """Gathering the dataset facts once per data version, into its store folder."""
+        path = self.kg.folder / FACTS_FILE
+
+        def work() -> None:
+            started = time.monotonic()
+            progress("gathering the dataset's statistics (triples, subjects, classes, properties)")
+            stored_facts(self.engine, self.kg.base, self.kg.graph_names(), path)
+            progress(f"statistics gathered in {time.monotonic() - started:.1f} s")
+
+        return Step("facts", path.with_suffix(".lock"), lambda: load_facts(path) is not None, work)
+
+    @property
+    def facts(self) -> DatasetFacts:
+        """The dataset facts of this data version.
+
+        Raises:
+            StatisticsPending: a background process is still gathering them.
+        """
+        if self._facts is None:
+            self._facts = load_facts(self.kg.folder / FACTS_FILE)
+        if self._facts is None:
+            raise StatisticsPending(
+                "the statistics of this data version are still being gathered (the data was loaded "
+                f"{(datetime.now(UTC) - self.loaded_at).seconds} s ago); the SPARQL endpoint and the "
+                "resource pages already answer"
+            )
+        return self._facts
 
     @property
     def base(self) -> str:

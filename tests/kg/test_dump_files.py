@@ -12,8 +12,8 @@ import pytest
 
 from server.engine.rdfio import convert_nquads
 from server.formats import RDF_FORMATS, Format
-from server.kg import dumps
-from server.kg.dumps import write_dumps, write_dumps_in_background, written_dumps
+from server.kg.dumps import dumps_step, write_dumps, written_dumps
+from server.kg.once import locked, run_if_free, run_in_background
 
 NQUADS = b'<http://example.org/a> <http://example.org/name> "Wien"@de <http://example.org/g> .\n'
 
@@ -54,8 +54,8 @@ def test_a_failed_write_leaves_nothing_under_the_final_name(tmp_path: Path) -> N
     assert len(write_dumps(tmp_path / "dumps", small)) == 2 * len(RDF_FORMATS)
 
 
-def test_a_background_writer_writes_them_while_the_caller_goes_on(tmp_path: Path) -> None:
-    write_dumps_in_background(tmp_path / "dumps", small)
+def test_a_background_process_writes_them_while_the_caller_goes_on(tmp_path: Path) -> None:
+    run_in_background([dumps_step(tmp_path / "dumps", small)])
     deadline = time.monotonic() + 30
     while written_dumps(tmp_path / "dumps") is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -64,6 +64,7 @@ def test_a_background_writer_writes_them_while_the_caller_goes_on(tmp_path: Path
 
 
 def test_only_the_holder_of_the_lock_writes(tmp_path: Path) -> None:
-    with dumps._locked(tmp_path / "dumps", wait=False):
-        dumps._write_if_free(tmp_path / "dumps", lambda *_: pytest.fail("a second writer wrote"), dumps.silent)
+    step = dumps_step(tmp_path / "dumps", lambda *_: pytest.fail("a second writer wrote"))
+    with locked(step.lock, wait=False):
+        run_if_free([step])
     assert written_dumps(tmp_path / "dumps") is None

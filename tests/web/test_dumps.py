@@ -8,6 +8,7 @@ import hashlib
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pyoxigraph
@@ -19,7 +20,7 @@ from server.formats import RDF_FORMATS
 from server.kg.build import KnowledgeGraph
 from server.web.app import create_app
 
-from ..conftest import DATA
+from ..conftest import DATA, BufferedClient
 
 FILES = [f"clip-kg.{fmt.extension}{gz}" for fmt in RDF_FORMATS for gz in ("", ".gz")]
 TYPES = {f"clip-kg.{fmt.extension}": fmt.media_type for fmt in RDF_FORMATS}
@@ -153,13 +154,13 @@ def test_json_ld_dump_parses_with_pyoxigraph(client: FlaskClient, clip_kg: Knowl
     assert {q.graph_name.value for q in quads} == set(clip_kg.graph_names())
 
 
-def test_while_a_background_process_writes_the_dumps_they_are_announced_not_missing(
+def test_while_a_background_process_works_the_dumps_and_statistics_are_announced_not_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from server.web import state as loading
 
     monkeypatch.setattr(loading, "LARGE_INPUT", 1)  # as for a large dataset: written in the background
-    monkeypatch.setattr(loading, "write_dumps_in_background", lambda *_: None)  # still being written
+    monkeypatch.setattr(loading, "run_in_background", lambda *_: None)  # still being written
     app = create_app(Settings(data_files=(DATA / "cli" / "other.ttl",), cache_dir=tmp_path, reasoning=False))
     client = app.test_client()
     pending = client.get("/dumps/clip-kg.ttl")
@@ -167,3 +168,23 @@ def test_while_a_background_process_writes_the_dumps_they_are_announced_not_miss
     assert "being written" in pending.get_data(as_text=True)
     listing = client.get("/dumps", headers={"Accept": "application/json"})
     assert (listing.status_code, listing.json, listing.headers["Retry-After"]) == (200, {"files": []}, "60")
+    home = client.get("/")  # the statistics are still being gathered too
+    assert (home.status_code, home.headers["Retry-After"]) == (503, "10")
+    assert "still being gathered" in home.get_data(as_text=True)
+    assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+
+
+def test_a_large_dataset_gets_its_statistics_and_dumps_from_a_background_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server.web import state as loading
+
+    monkeypatch.setattr(loading, "LARGE_INPUT", 1)
+    app = create_app(Settings(data_files=(DATA / "cli" / "other.ttl",), cache_dir=tmp_path, reasoning=False))
+    app.test_client_class = BufferedClient
+    client = app.test_client()
+    deadline = time.monotonic() + 60
+    while client.get("/dumps/clip-kg.nt").status_code == 503 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert client.get("/").status_code == 200
+    assert client.get("/dumps/clip-kg.nt").data.count(b"\n") == 5
