@@ -9,12 +9,14 @@ it supports. Templates: ``templates/kinds/<kind>.html``.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from server.engine.interface import Engine
 from server.engine.terms import Iri, Literal
 from server.views import citations
 from server.views.describer import Describer, Term
@@ -135,11 +137,8 @@ def city_map(describer: Describer, iri: str) -> Row | None:
     Past MAP_LIMIT cities only the nearest are drawn (the map says how many of how many),
     so a page of a graph with thousands of cities stays a page.
     """
-    points = {}
-    for row in describer.data.engine.rows(MAP_QUERY, **{"class": describer.term("City")}):
-        lat, long = _number(row["lat"].value), _number(row["long"].value)
-        if math.isfinite(lat) and math.isfinite(long) and isinstance(row["city"], Iri):
-            points[row["city"].value] = (lat, long)
+    city = describer.term("City")
+    points = describer.data.remember(("city points", city), lambda: _city_points(describer.data.engine, city))
     if not points:
         return None
     total = len(points)
@@ -169,6 +168,16 @@ def city_map(describer: Describer, iri: str) -> Row | None:
     }  # fmt: skip
 
 
+def _city_points(engine: Engine, city: Iri) -> dict[str, tuple[float, float]]:
+    """Every city with finite coordinates: queried once per load, since every city page draws them."""
+    points = {}
+    for row in engine.rows(MAP_QUERY, **{"class": city}):
+        lat, long = _number(row["lat"].value), _number(row["long"].value)
+        if math.isfinite(lat) and math.isfinite(long) and isinstance(row["city"], Iri):
+            points[row["city"].value] = (lat, long)
+    return points
+
+
 def _nearest(points: dict[str, tuple[float, float]], iri: str) -> dict[str, tuple[float, float]]:
     """The MAP_LIMIT cities nearest to this one (by IRI when it has no coordinates), itself included."""
     here = points.get(iri)
@@ -178,7 +187,7 @@ def _nearest(points: dict[str, tuple[float, float]], iri: str) -> dict[str, tupl
             return 0.0, item[0]
         return (item[1][0] - here[0]) ** 2 + ((item[1][1] - here[1]) * math.cos(math.radians(here[0]))) ** 2, item[0]
 
-    return dict(sorted(points.items(), key=distance)[:MAP_LIMIT])
+    return dict(heapq.nsmallest(MAP_LIMIT, points.items(), key=distance))
 
 
 def _stated(describer: Describer, iri: str) -> list[Row]:

@@ -6,13 +6,15 @@ state satisfies it, and tests may pass any object with these attributes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from rdflib import Graph
 
 from server.engine.interface import Engine
 from server.urls import Urls
+
+T = TypeVar("T")
 
 
 class Published(Protocol):
@@ -36,6 +38,10 @@ class Published(Protocol):
     @property
     def prefixes(self) -> Sequence[tuple[str, str]]:
         """(prefix, namespace) pairs of the data, longest namespace first, for compact names."""
+        ...
+
+    def remember(self, key: Any, compute: Callable[[], T]) -> T:
+        """A value computed once per load under ``key`` (the data is read-only between loads)."""
         ...
 
     @property

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from rdflib import Dataset, Graph
+from rdflib import Graph
 
 from server.engine.interface import Engine
 from server.urls import Urls
 
 BASE = "http://example.org/kg/"
+T = TypeVar("T")
 
 
 @dataclass
@@ -20,5 +23,10 @@ class Data:
     base: str = BASE
     urls: Urls = field(default_factory=lambda: Urls(BASE))
     prefixes: tuple[tuple[str, str], ...] = (("ex", BASE + "def/"),)
-    dataset: Dataset = field(default_factory=Dataset)
     ontology: Graph = field(default_factory=Graph)
+    kept: dict[Any, Any] = field(default_factory=dict)
+
+    def remember(self, key: Any, compute: Callable[[], T]) -> T:
+        if key not in self.kept:
+            self.kept[key] = compute()
+        return self.kept[key]  # type: ignore[no-any-return]

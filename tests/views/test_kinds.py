@@ -27,7 +27,7 @@ def data() -> Data:
         graph.add((city, RDFS.label, Literal(slug.title(), lang="en")))
         graph.add((city, GEO.lat, Literal(lat)))
         graph.add((city, GEO.long, Literal(long)))
-    return Data(EmbeddedEngine(dataset), dataset=dataset)
+    return Data(EmbeddedEngine(dataset))
 
 
 def names(found: kinds.Row | None) -> list[str]:

@@ -31,7 +31,7 @@ def data() -> Data:
     graph.add((ID["city/wroclaw"], RDFS.label, Literal("Wroclaw", lang="en")))
     graph.add((ID["city/turku"], RDF.type, DEF.City))
     graph.add((ID["city/turku"], RDFS.label, Literal("Turku")))
-    return Data(EmbeddedEngine(dataset), dataset=dataset)
+    return Data(EmbeddedEngine(dataset))
 
 
 def test_a_name_is_picked_in_the_readers_language(data: Data) -> None:
