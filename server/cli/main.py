@@ -17,6 +17,7 @@ from typing import Any
 
 from server.cli import commands
 from server.config import Settings
+from server.engine.loader import UPDATE
 from server.errors import BadInput, KgError
 from server.formats import RDF_FORMATS, RESULTS_FORMATS
 
@@ -112,10 +113,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     step = 0
 
+    drawing = sys.stderr.isatty()
+    updating = False
+
     def progress(message: str) -> None:
-        nonlocal step
+        """One line per step; an update of a step (a progress bar) is drawn over the line before on a terminal."""
+        nonlocal step, updating
         step += 1
-        print(f"[{time.monotonic() - started:5.1f}s] {message}", file=sys.stderr, flush=True)
+        update = message.startswith(UPDATE)
+        line = f"[{time.monotonic() - started:5.1f}s] {message.removeprefix(UPDATE)}"
+        if drawing and update:
+            print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
+        else:
+            print(("\n" if drawing and updating else "") + line, file=sys.stderr, flush=True)
+        updating = drawing and update
 
     try:
         settings = settings_from(args)

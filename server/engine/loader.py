@@ -22,7 +22,7 @@ import pyoxigraph
 from server.errors import BadInput, DataSyntaxError
 from server.formats import RDF_FORMATS, Format
 
-REPORT_EVERY = 5.0
+REPORT_EVERY = 2.0
 """Seconds between two progress lines while one file loads."""
 SUFFIXES = {
     "ttl": "ttl",
@@ -38,7 +38,20 @@ SUFFIXES = {
 """File name extension → name of the format in ``server.formats``."""
 Rebase = Callable[[str], str]
 Progress = Callable[[str], None]
+UPDATE = "\r"
+"""Starts a progress line that updates the one before it: a terminal draws it over that line."""
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def bar(done: float, total: float, width: int = 24) -> str:
+    """A text progress bar.
+
+    >>> bar(3, 4)
+    '[##################......]  75 %'
+    """
+    share = min(1.0, done / total) if total else 0.0
+    filled = round(share * width)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {100 * share:3.0f} %"
 
 
 def file_format(path: Path) -> Format:
@@ -114,9 +127,8 @@ class StoreWriter:
         size = path.stat().st_size if path.is_file() else 0
 
         def report(done: int, total: int) -> None:
-            elapsed = time.monotonic() - started
-            share = f"{100 * done / total:.0f} % of " if total else ""
-            self.progress(f"loading {path.name}: {share}{total / 1e6:,.0f} MB read, {done / 1e6 / elapsed:.0f} MB/s")
+            rate = done / 1e6 / max(time.monotonic() - started, 1e-3)
+            self.progress(f"{UPDATE}loading {path.name} {bar(done, total)} of {total / 1e6:,.0f} MB, {rate:.0f} MB/s")
 
         to_graph = pyoxigraph.NamedNode(graph) if graph and not fmt.keeps_graphs else None
         try:

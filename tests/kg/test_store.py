@@ -124,3 +124,29 @@ def test_old_versions_unused_for_a_day_are_pruned_past_the_newest(tmp_path: Path
     prune_versions(tmp_path, keep=folders[0])
     kept = sorted(p.name for p in tmp_path.iterdir())
     assert kept == sorted([folders[0].name, recent.name, *(f.name for f in folders[-(KEEP_VERSIONS - 2) :])])
+
+
+def test_loading_reports_how_far_it_is_with_a_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.engine import loader
+
+    monkeypatch.setattr(loader, "REPORT_EVERY", 0.0)
+    data = tmp_path / "data.nt"
+    data.write_text("".join(f'<http://example.org/{n}> <http://example.org/p> "{n}" .\n' for n in range(20_000)))
+    messages: list[str] = []
+    build(settings(tmp_path, data), messages.append)
+    updates = [m for m in messages if m.startswith(loader.UPDATE)]
+    assert updates and all("loading data.nt [" in m and " % of " in m for m in updates)
+    assert any("loaded 20,000 quads from data.nt" in m for m in messages)
+
+
+def test_a_new_data_version_is_answered_afresh_with_another_etag(tmp_path: Path) -> None:
+    from server.web.app import create_app
+
+    data = tmp_path / "data.nt"
+    data.write_text("<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n")
+    query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+    first = create_app(settings(tmp_path, data)).test_client().get("/sparql", query_string=query)
+    data.write_text(data.read_text() + "<http://example.org/a> <http://example.org/b> <http://example.org/d> .\n")
+    second = create_app(settings(tmp_path, data)).test_client().get("/sparql", query_string=query)
+    values = [r.json["results"]["bindings"][0]["n"]["value"] for r in (first, second)]  # type: ignore[index]
+    assert values == ["1", "2"] and first.headers["ETag"] != second.headers["ETag"]
