@@ -164,7 +164,7 @@ def run_crawl(args: argparse.Namespace, settings: Settings, progress: Progress) 
     from server.cli.crawl import crawl
 
     progress(f"crawling {args.server}")
-    report = crawl(args.server, settings.base_uri, args.limit)
+    report = crawl(args.server, settings.base_uri, args.limit, threads=max(1, args.threads))
     complete = report.checked == report.iris or args.limit
     return Outcome(0 if not report.failures and complete else 1, report.text())
 

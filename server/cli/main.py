@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("server", help="URL of the running server, e.g. http://127.0.0.1:5000")
     crawl.add_argument("--base-uri", help="the data's base (default: the configured base)")
     crawl.add_argument("--limit", type=int, help="check only the first N IRIs")
+    crawl.add_argument("--threads", type=int, default=1, help="client threads (default 1: page times at one client)")
     benchmark = verbs.add_parser("benchmark", help="time the build steps and compare query engines")
     benchmark.add_argument("--repeat", type=int, default=20, help="runs per query (default 20)")
     benchmark.add_argument(

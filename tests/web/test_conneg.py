@@ -169,6 +169,9 @@ def test_crawl_of_a_running_server(live_url: str, clip_kg: KnowledgeGraph) -> No
     assert report.checked == 40
     assert report.failures == []
     assert report.html_and_rdf == 40
+    assert sum(len(times) for times in report.page_times.values()) == 40
+    assert all(ms > 0 for times in report.page_times.values() for ms in times)
+    assert "HTML page time by kind (ms)" in report.text()
 
 
 @pytest.mark.parametrize(
