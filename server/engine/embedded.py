@@ -124,6 +124,18 @@ class EmbeddedEngine:
         incoming = [to_quad(q) for q in self._store.quads_for_pattern(None, None, node, None)]
         return outgoing, incoming
 
+    def quads(self, subject: Term | None = None, predicate: str | None = None, obj: Term | None = None) -> list[Quad]:
+        """The quads matching a pattern (None matches anything; the predicate is an IRI), in every graph."""
+        if isinstance(subject, Literal):
+            return []  # no triple has a literal subject
+        found = self._store.quads_for_pattern(
+            None if subject is None else cast(pyoxigraph.NamedNode | pyoxigraph.BlankNode, from_term(subject)),
+            None if predicate is None else pyoxigraph.NamedNode(predicate),
+            None if obj is None else from_term(obj),
+            None,
+        )
+        return [self._as_written(to_quad(q)) for q in found]
+
     def _as_written(self, quad: Quad) -> Quad:
         written = self._kept_forms.get(quad) if isinstance(quad.object, Literal) else None
         return quad if written is None else Quad(quad.subject, quad.predicate, written, quad.graph)

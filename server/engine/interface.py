@@ -88,6 +88,10 @@ class Engine(Protocol):
         """The quads with the IRI as subject, and those with it as object, in every graph."""
         ...
 
+    def quads(self, subject: Term | None = None, predicate: str | None = None, obj: Term | None = None) -> list[Quad]:
+        """The quads matching a pattern (None matches anything; the predicate is an IRI), in every graph."""
+        ...
+
     def mentions(self, iri: str) -> bool:
         """True when the IRI is the subject or object of some triple in any graph."""
         ...
