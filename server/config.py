@@ -39,6 +39,8 @@ class Settings:
     max_request_bytes: int = 1_000_000
     query_processes: int = 0
     answer_cache_bytes: int = 64 * 1024 * 1024
+    engine: str = ""
+    """The SPARQL 1.1 query endpoint of an engine holding the data ('' for the embedded store)."""
 
     @property
     def query_pool_size(self) -> int:
@@ -55,6 +57,8 @@ class Settings:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.query_timeout <= 0 or self.query_processes < 0 or self.answer_cache_bytes < 0:
             raise BadInput("query_timeout must be positive, query_processes and answer_cache_bytes not negative")
+        if self.engine and not self.engine.startswith(("http://", "https://")):
+            raise BadInput(f"the engine must be the http(s) URL of a SPARQL endpoint: {self.engine!r}")
 
     @property
     def is_clip(self) -> bool:
@@ -111,6 +115,7 @@ SETTING_TYPES: dict[str, type] = {
     "max_request_bytes": int,
     "query_processes": int,
     "answer_cache_bytes": int,
+    "engine": str,
 }
 
 SETTINGS: tuple[tuple[str, str], ...] = (
@@ -132,6 +137,10 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ("max_request_bytes", "Largest request body or query string accepted; larger requests get 413 or 414."),
     ("query_processes", "Killable query processes per server process (0: one per thread)."),
     ("answer_cache_bytes", "Bytes of serialized SPARQL answers each server process keeps per data load (0: none)."),
+    (
+        "engine",
+        "SPARQL 1.1 query endpoint of an engine holding the data (Virtuoso, Oxigraph server): every query goes there.",
+    ),
 )
 """(name, help) for every field; a test checks that the README lists each one."""
 

@@ -121,6 +121,25 @@ class QueryTimeout(KgError):
     exit_code = 3
 
 
+class EngineUnavailable(KgError):
+    """The SPARQL engine behind the site does not answer (down, unreachable, or refusing connections)."""
+
+    status = 503
+    exit_code = 3
+    retry_after = 10
+
+
+class EngineFailed(KgError):
+    """The SPARQL engine behind the site answered with an error of its own (its text is not passed on)."""
+
+    status = 502
+    exit_code = 3
+
+
+class EngineMismatch(BadInput):
+    """The SPARQL engine does not hold the data version this site was built for."""
+
+
 class DumpsPending(KgError):
     """The dump files of a large dataset are still being written by a background process."""
 

@@ -41,6 +41,7 @@ def run(args: argparse.Namespace, settings: Settings, progress: Progress) -> Out
         "report": run_report,
         "benchmark": run_benchmark,
         "crawl": run_crawl,
+        "push": run_push,
     }
     return verbs[args.verb](args, settings, progress)
 
@@ -157,6 +158,22 @@ def run_scale_benchmark(args: argparse.Namespace, progress: Progress) -> Outcome
         args.markdown.write_text(benchreport.render_markdown(report), encoding="utf-8")
         message = f"Markdown written to {args.markdown}"
     return Outcome(0, benchreport.render_text(report), message)
+
+
+def run_push(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
+    """Put every graph of the data version, then its marker, into an engine; or print the marker."""
+    from server.cli.push import push
+    from server.kg.marker import marker_nquads
+
+    kg = build(settings, progress)
+    if args.marker:
+        return Outcome(0, marker_nquads(kg.base, kg.version).decode("utf-8").rstrip("\n"))
+    if not args.engine_store:
+        raise BadInput("give the engine's Graph Store Protocol URL with --engine-store, or --marker")
+    pushed = push(kg, args.engine_store, progress)
+    return Outcome(
+        0, f"{pushed:,} triples in {len(kg.graph_names())} graphs and the version marker pushed to {args.engine_store}"
+    )
 
 
 def run_crawl(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:

@@ -51,7 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default 5000)")
     serve.add_argument("--workers", type=int, help="worker processes (default 2)")
     serve.add_argument("--threads", type=int, help="threads per worker (default 4)")
+    serve.add_argument("--engine", help="SPARQL endpoint of an engine holding the data (default: the embedded store)")
     _add_data_options(serve)
+
+    push = verbs.add_parser("push", help="load the data version into a SPARQL engine (Graph Store Protocol)")
+    push.add_argument("--engine-store", help="Graph Store Protocol URL of the engine, e.g. http://127.0.0.1:7878/store")
+    push.add_argument("--marker", action="store_true", help="print the data version's marker triple as N-Quads")
+    _add_data_options(push)
 
     query = verbs.add_parser("query", help="run a SPARQL query here or against any endpoint")
     query.add_argument("query", help="query text, a .rq file, or the name of a query in queries/")
@@ -104,6 +110,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "data_files": tuple(args.data) if getattr(args, "data", None) else None,
         "shapes_files": tuple(args.shapes) if getattr(args, "shapes", None) else None,
         "reasoning": False if getattr(args, "no_reasoning", False) else None,
+        "engine": getattr(args, "engine", None),
     }
     return Settings.from_env().with_overrides(**overrides)
 

@@ -14,7 +14,7 @@ pyoxigraph's types: everything leaves here as the neutral terms of
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import IO, cast
@@ -72,15 +72,7 @@ class EmbeddedEngine:
 
     def rows(self, query: str, **bindings: Term) -> Rows:
         """The solutions of a SELECT query, each a dict of the bound variables."""
-        results = self._query(query, bindings)
-        if not isinstance(results, pyoxigraph.QuerySolutions):
-            raise WrongQueryForm("expected a SELECT query")
-        names = tuple(variable.value for variable in results.variables)
-        solutions = [
-            {name: to_term(value) for name, value in zip(names, solution, strict=True) if value is not None}
-            for solution in results
-        ]
-        return Rows(names, solutions)
+        return rows_of(self._query(query, bindings))
 
     def ask(self, query: str, **bindings: Term) -> bool:
         """The answer of an ASK query."""
@@ -106,16 +98,7 @@ class EmbeddedEngine:
         format as they are written and stops the serialization past the limit.
         """
         results = self._query(job.query, dict(job.substitutions), job.default_graphs, job.named_graphs)
-        if isinstance(results, pyoxigraph.QueryBoolean):
-            fmt = accepted(job.results_format, RESULTS_FORMATS, "an ASK query gives a boolean")
-            return QueryAnswer(_bytes(results.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
-        if isinstance(results, pyoxigraph.QueryTriples):
-            triples = list(islice(results, job.max_results + 1))
-            _check_size(len(triples), job.max_results)
-            fmt = accepted(job.graph_format, GRAPH_RESULT_FORMATS, "a CONSTRUCT or DESCRIBE query gives a graph")
-            return QueryAnswer(_bytes(pyoxigraph.serialize(triples, format=fmt.oxigraph_rdf)), fmt.name, "graph")
-        fmt = accepted(job.results_format, RESULTS_FORMATS, "a SELECT query gives a table of results")
-        return QueryAnswer(_serialize_solutions(results, fmt, job.max_results), fmt.name, "results")
+        return answer_of(results, job)
 
     def quads_about(self, iri: str) -> tuple[list[Quad], list[Quad]]:
         """The quads with the IRI as subject, and those with it as object, in every graph."""
@@ -202,6 +185,39 @@ def _forms_as_written(nquads: bytes) -> dict[Quad, Literal]:
     return forms
 
 
+def rows_of(results: object) -> Rows:
+    """The solutions of a SELECT query as neutral rows."""
+    if not isinstance(results, pyoxigraph.QuerySolutions):
+        raise WrongQueryForm("expected a SELECT query")
+    names = tuple(variable.value for variable in results.variables)
+    solutions = [
+        {name: to_term(value) for name, value in zip(names, solution, strict=True) if value is not None}
+        for solution in results
+    ]
+    return Rows(names, solutions)
+
+
+def answer_of(
+    results: pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples, job: QueryJob
+) -> QueryAnswer:
+    """The serialized answer of evaluated (or parsed) results, in the format the job accepts, within its limit."""
+    if isinstance(results, pyoxigraph.QueryBoolean):
+        fmt = accepted(job.results_format, RESULTS_FORMATS, "an ASK query gives a boolean")
+        return QueryAnswer(_bytes(results.serialize(format=fmt.oxigraph_results)), fmt.name, "results")
+    if isinstance(results, pyoxigraph.QueryTriples):
+        return graph_answer(results, job)
+    fmt = accepted(job.results_format, RESULTS_FORMATS, "a SELECT query gives a table of results")
+    return QueryAnswer(_serialize_solutions(results, fmt, job.max_results), fmt.name, "results")
+
+
+def graph_answer(triples: Iterable[pyoxigraph.Triple], job: QueryJob) -> QueryAnswer:
+    """The serialized answer of a CONSTRUCT or DESCRIBE query: its triples kept while counted, then written."""
+    kept = list(islice(triples, job.max_results + 1))
+    check_size(len(kept), job.max_results)
+    fmt = accepted(job.graph_format, GRAPH_RESULT_FORMATS, "a CONSTRUCT or DESCRIBE query gives a graph")
+    return QueryAnswer(_bytes(pyoxigraph.serialize(kept, format=fmt.oxigraph_rdf)), fmt.name, "graph")
+
+
 def to_term(node: object) -> Term:
     """A pyoxigraph term as a neutral term."""
     if isinstance(node, pyoxigraph.NamedNode):
@@ -241,7 +257,7 @@ def _resource(node: object) -> Iri | BlankNode:
     return term
 
 
-def _check_size(counted: int, limit: int) -> None:
+def check_size(counted: int, limit: int) -> None:
     if counted > limit:
         raise ResultTooLarge(
             f"the result has more than {limit} rows or triples, the limit of this endpoint; "
@@ -260,9 +276,9 @@ def _serialize_solutions(solutions: pyoxigraph.QuerySolutions, fmt: Format, limi
         solutions.serialize(output=cast("IO[bytes]", writer), format=fmt.oxigraph_results)
     except Exception:
         if writer.exceeded:
-            _check_size(writer.rows, limit)
+            check_size(writer.rows, limit)
         raise
-    _check_size(writer.rows, limit)  # in case a refused write at the last flush was swallowed
+    check_size(writer.rows, limit)  # in case a refused write at the last flush was swallowed
     return writer.getvalue()
 
 

@@ -26,6 +26,7 @@ import signal
 import threading
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from typing import Protocol
 
 from server.engine.interface import Engine, QueryAnswer, QueryJob
 from server.errors import (
@@ -185,3 +186,33 @@ class QueryExecutor:
             child.process.kill()
             child.process.join(timeout=5)
             child.connection.close()
+
+
+class Executor(Protocol):
+    """Runs protocol queries within the time limit (see ``QueryExecutor`` and ``InlineExecutor``)."""
+
+    def run(self, job: QueryJob) -> QueryAnswer:
+        """The job's answer, or the error that stopped it."""
+        ...
+
+    def shutdown(self) -> None:
+        """Release what the executor holds in this process."""
+        ...
+
+
+@dataclass
+class InlineExecutor:
+    """Runs each job in the calling thread, for an engine that stops its own queries at the time limit.
+
+    A remote engine is reached over HTTP: past the limit its client abandons the request
+    and closes the connection, so no process needs killing and none is forked.
+    """
+
+    engine: Engine
+
+    def run(self, job: QueryJob) -> QueryAnswer:
+        """The engine's answer to the job."""
+        return self.engine.answer(job)
+
+    def shutdown(self) -> None:
+        """Nothing is held per process."""

@@ -107,3 +107,18 @@ def _union_triples(store: pyoxigraph.Store) -> Iterator[pyoxigraph.Triple]:
             continue
         seen.add(triple)
         yield triple
+
+
+def dump_graph(path: Path, graph: str, output: BinaryIO) -> int:
+    """Write one named graph of the on-disk store at ``path`` as N-Triples; return its number of triples."""
+    store = pyoxigraph.Store.read_only(str(path))
+    counted = 0
+
+    def triples() -> Iterator[pyoxigraph.Triple]:
+        nonlocal counted
+        for quad in store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(graph)):
+            counted += 1
+            yield quad.triple
+
+    pyoxigraph.serialize(triples(), output, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return counted

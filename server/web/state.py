@@ -22,11 +22,13 @@ from server.config import Settings
 from server.engine.answers import AnswerCache
 from server.engine.catalogue import NamedQuery, catalogue
 from server.engine.embedded import EmbeddedEngine
-from server.engine.executor import QueryExecutor
+from server.engine.executor import Executor, InlineExecutor, QueryExecutor
 from server.engine.interface import Engine
-from server.errors import BadInput, KgError, StatisticsPending
+from server.engine.remote import RemoteEngine
+from server.errors import BadInput, EngineMismatch, KgError, StatisticsPending
 from server.kg.build import LARGE_INPUT, KnowledgeGraph
 from server.kg.dumps import DumpFile, dumps_step, written_dumps
+from server.kg.marker import marker_graph
 from server.kg.once import Step, run_in_background, run_now
 from server.kg.progress import Progress, silent
 from server.urls import Urls
@@ -46,7 +48,7 @@ class AppState:
     settings: Settings
     kg: KnowledgeGraph
     engine: Engine
-    executor: QueryExecutor
+    executor: Executor
     queries: dict[str, NamedQuery]
     answers: AnswerCache
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
@@ -63,8 +65,7 @@ class AppState:
         The facts and dump files of a small dataset are made before serving (about a second);
         those of a large one by a background process, while the site already answers.
         """
-        engine = EmbeddedEngine.on_disk(kg.store_path, kg.changed_literals_path)
-        executor = QueryExecutor(engine, processes=settings.query_pool_size, timeout=settings.query_timeout)
+        engine, executor = open_engine(kg, settings)
         queries = catalogue(base=settings.base_uri) if settings.is_clip else {}
         check_named_queries(engine, queries)
         answers = AnswerCache(settings.answer_cache_bytes)
@@ -143,6 +144,30 @@ class AppState:
                 self._cache.clear()
             self._cache[key] = value
         return value
+
+
+def open_engine(kg: KnowledgeGraph, settings: Settings) -> tuple[Engine, Executor]:
+    """The engine the settings name, with the executor that runs its protocol queries.
+
+    The embedded store runs queries in killable child processes; a remote engine's
+    requests are abandoned at the time limit by its client, in the request's own thread.
+
+    Raises:
+        EngineMismatch: the remote engine does not hold this data version.
+        EngineUnavailable: the remote engine does not answer.
+    """
+    if not settings.engine:
+        embedded = EmbeddedEngine.on_disk(kg.store_path, kg.changed_literals_path)
+        return embedded, QueryExecutor(embedded, processes=settings.query_pool_size, timeout=settings.query_timeout)
+    remote = RemoteEngine(
+        settings.engine, kg.graph_names(), timeout=settings.query_timeout, connections=settings.threads
+    )
+    if not remote.holds_version(marker_graph(kg.base), kg.version):
+        raise EngineMismatch(
+            f"the engine at {settings.engine} does not hold data version {kg.version} (no marker triple in "
+            f"{marker_graph(kg.base)}): load it with 'clip-kg push --engine-store URL', or see docs/deployment.md"
+        )
+    return remote, InlineExecutor(remote)
 
 
 def check_named_queries(engine: Engine, queries: dict[str, NamedQuery]) -> None:

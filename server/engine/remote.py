@@ -1,0 +1,371 @@
+"""The remote backend of the engine interface: any SPARQL 1.1 endpoint that holds the dataset.
+
+Only standard SPARQL 1.1 Query and Protocol cross the wire. Every request names its
+dataset (``default-graph-uri`` and ``named-graph-uri``: the data's graphs, unless the
+client named others), so the default graph is the union of the data's graphs on every
+engine, and an engine's own system graphs (Virtuoso's) never show. Answers come back as
+SPARQL JSON results or N-Triples, are counted while they are read (past the row limit the
+connection is closed and the query refused) and are re-serialized by the same code as the
+embedded store's, so a client sees the same formats whichever engine is behind the site.
+
+Bindings (SEP-0007 in the embedded store) become a ``VALUES`` block at the top of the
+query's outer group: standard, and the same solutions for the queries the site runs.
+Blank nodes cannot be named across requests, so a query bound to one finds nothing.
+The time limit is ours: past it the request is abandoned and its connection closed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from urllib.parse import urlencode
+
+import pyoxigraph
+import urllib3
+from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
+
+from server.engine.counting import JsonRows
+from server.engine.embedded import answer_of, check_size, graph_answer, rows_of, to_term
+from server.engine.interface import QueryAnswer, QueryJob
+from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple
+from server.errors import (
+    EngineFailed,
+    EngineUnavailable,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultTooLarge,
+    WrongQueryForm,
+)
+
+RESULTS = "application/sparql-results+json"
+GRAPH = "application/n-triples"
+CONNECT_TIMEOUT = 5.0
+CHUNK = 1 << 16
+TRUNCATED = ("X-SPARQL-MaxRows",)
+"""Headers by which an engine says it cut the result short (Virtuoso's ResultSetMaxRows)."""
+PARTIAL = ("X-SQL-State",)
+"""Headers by which an engine says it answered only part of the query (Virtuoso's anytime queries)."""
+VERSION_PREDICATE = "http://www.w3.org/2002/07/owl#versionInfo"
+QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+MENTIONS = "ASK { { GRAPH ?g { ?x ?p ?o } } UNION { GRAPH ?g { ?s ?p ?x } } }"
+BNODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")([^"]*)"')
+
+
+class RemoteEngine:
+    """A SPARQL 1.1 endpoint holding the dataset's ``graphs`` (see ``interface.Engine``)."""
+
+    def __init__(self, url: str, graphs: Sequence[str], timeout: float = 10.0, connections: int = 8):
+        self.url = url
+        self.graphs = tuple(graphs)
+        self.timeout = timeout
+        self.connections = connections
+        self._pid = -1
+        self._http: urllib3.PoolManager | None = None
+        self._lock = threading.Lock()
+        self._sizes: dict[str, int] | None = None
+
+    def rows(self, query: str, **bindings: Term) -> Rows:
+        """The solutions of a SELECT query; ``bindings`` fix variables (none match a blank node)."""
+        if _any_blank(bindings):
+            return Rows((), [])
+        return rows_of(self._results(with_values(query, bindings)))
+
+    def ask(self, query: str, **bindings: Term) -> bool:
+        """The answer of an ASK query."""
+        if _any_blank(bindings):
+            return False
+        results = self._results(with_values(query, bindings))
+        if not isinstance(results, pyoxigraph.QueryBoolean):
+            raise WrongQueryForm("expected an ASK query")
+        return bool(results)
+
+    def construct(self, query: str, **bindings: Term) -> list[Triple]:
+        """The triples of a CONSTRUCT or DESCRIBE query."""
+        if _any_blank(bindings):
+            return []
+        text = with_values(query, bindings)
+        if not isinstance(_parsed(text), pyoxigraph.QueryTriples):
+            raise WrongQueryForm("expected a CONSTRUCT or DESCRIBE query")
+        triples = pyoxigraph.parse(self._post(text, GRAPH), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        return [Triple(_subject(t.subject), Iri(t.predicate.value), to_term(t.object)) for t in triples]
+
+    def answer(self, job: QueryJob) -> QueryAnswer:
+        """A protocol query: checked here, evaluated by the engine, counted while read, re-serialized here."""
+        if job.substitutions:
+            raise ValueError("protocol queries carry no bindings")
+        form = _parsed(job.query)
+        dataset = (job.default_graphs, job.named_graphs)
+        if isinstance(form, pyoxigraph.QueryTriples):
+            body = self._post(job.query, GRAPH, *dataset, limit=job.max_results, counter=_LineRows())
+            return graph_answer((q.triple for q in pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.N_TRIPLES)), job)
+        body = self._post(job.query, RESULTS, *dataset, limit=job.max_results, counter=JsonRows())
+        return answer_of(_parse_results(body), job)
+
+    def quads(self, subject: Term | None = None, predicate: str | None = None, obj: Term | None = None) -> list[Quad]:
+        """The quads matching a pattern, in every graph of the data."""
+        bindings: dict[str, Term] = {}
+        if subject is not None:
+            bindings["s"] = subject
+        if predicate is not None:
+            bindings["p"] = Iri(predicate)
+        if obj is not None:
+            bindings["o"] = obj
+        if isinstance(subject, Literal) or _any_blank(bindings):
+            return []
+        found = self.rows(QUADS, **bindings)
+        return [
+            Quad(row["s"], row["p"], row["o"], row["g"].value)  # type: ignore[arg-type]
+            for row in found
+            if {"s", "p", "o", "g"} <= row.keys()
+        ]
+
+    def quads_about(self, iri: str) -> tuple[list[Quad], list[Quad]]:
+        """The quads with the IRI as subject, and those with it as object, in every graph."""
+        return self.quads(Iri(iri)), self.quads(None, None, Iri(iri))
+
+    def mentions(self, iri: str) -> bool:
+        """True when the IRI is the subject or object of some triple in any graph."""
+        return self.ask(MENTIONS, x=Iri(iri))
+
+    def graph_sizes(self) -> dict[str, int]:
+        """Number of triples in each graph of the data, asked once."""
+        if self._sizes is None:
+            found = self.rows(SIZES)
+            sizes = {row["g"].value: int(row["n"].value) for row in found if "g" in row}
+            self._sizes = {graph: sizes.get(graph, 0) for graph in self.graphs}
+        return dict(self._sizes)
+
+    def __len__(self) -> int:
+        return sum(self.graph_sizes().values())
+
+    def holds_version(self, marker_graph: str, version: str) -> bool:
+        """True when the engine has the data version's marker triple in its marker graph."""
+        query = "ASK { GRAPH ?g { ?g ?p ?v } }"
+        text = with_values(query, {"g": Iri(marker_graph), "p": Iri(VERSION_PREDICATE), "v": Literal(version)})
+        results = _parse_results(self._post(text, RESULTS, (), (marker_graph,)))
+        return isinstance(results, pyoxigraph.QueryBoolean) and bool(results)
+
+    def _results(self, query: str) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean:
+        _parsed(query)
+        return _parse_results(self._post(query, RESULTS))
+
+    def _pool(self) -> urllib3.PoolManager:
+        """One pool of keep-alive connections per process (a forked worker makes its own)."""
+        with self._lock:
+            if self._http is None or self._pid != os.getpid():
+                self._http = urllib3.PoolManager(num_pools=2, maxsize=self.connections, block=True, retries=False)
+                self._pid = os.getpid()
+            return self._http
+
+    def _post(
+        self,
+        query: str,
+        accept: str,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        limit: int | None = None,
+        counter: JsonRows | _LineRows | None = None,
+    ) -> bytes:
+        """The engine's answer to a query, read whole within the time limit and, with a counter, the row limit.
+
+        Raises:
+            EngineUnavailable: no connection, or the connection broke (503).
+            EngineFailed: the engine answered with an error status (502); its text is not passed on.
+            QueryTimeout: no whole answer within the time limit, or the engine says it answered in part.
+            ResultTooLarge: more rows than ``limit``, counted, or the engine says it cut the result.
+        """
+        if not default_graphs and not named_graphs:
+            default_graphs = named_graphs = self.graphs
+        fields = [("query", query)] + [("default-graph-uri", g) for g in default_graphs]
+        fields += [("named-graph-uri", g) for g in named_graphs]
+        started = time.monotonic()
+        try:
+            response = self._pool().request(
+                "POST",
+                self.url,
+                body=urlencode(fields),
+                headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+                preload_content=False,
+                timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=self.timeout),
+            )
+        except ReadTimeoutError:
+            raise _timeout(self.timeout) from None
+        except (HTTPError, OSError):
+            raise EngineUnavailable("the SPARQL engine behind this site does not answer; retry later") from None
+        try:
+            _check_status(response)
+            body = _read(response, started, self.timeout, limit, counter)
+        except BaseException:
+            _discard(response)
+            raise
+        response.release_conn()
+        return body
+
+
+class _LineRows:
+    """Triples of N-Triples: its lines (literals escape their newlines)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.rows += chunk.count(b"\n")
+
+
+def _read(
+    response: urllib3.BaseHTTPResponse,
+    started: float,
+    timeout: float,
+    limit: int | None,
+    counter: JsonRows | _LineRows | None,
+) -> bytes:
+    chunks = []
+    try:
+        for chunk in response.stream(CHUNK):
+            if time.monotonic() - started > timeout:
+                raise _timeout(timeout)
+            chunks.append(chunk)
+            if counter is not None and limit is not None:
+                counter.feed(chunk)
+                if counter.rows > limit:
+                    check_size(counter.rows, limit)
+    except ReadTimeoutError:
+        raise _timeout(timeout) from None
+    except (ProtocolError, OSError):
+        raise EngineUnavailable("the SPARQL engine broke the connection while answering; retry later") from None
+    return b"".join(chunks)
+
+
+def _check_status(response: urllib3.BaseHTTPResponse) -> None:
+    headers = response.headers
+    if any(name in headers for name in PARTIAL):
+        raise QueryTimeout("the engine answered only part of the query within its time limit; narrow the query")
+    if any(name in headers for name in TRUNCATED):
+        raise ResultTooLarge("the engine cut the result at its own row limit; add LIMIT and OFFSET to page through it")
+    if response.status == 400:
+        raise QuerySyntaxError("the SPARQL engine refused the query")
+    if response.status >= 500 or response.status not in (200, 203):
+        raise EngineFailed(f"the SPARQL engine failed to answer (HTTP {response.status})")
+
+
+def _discard(response: urllib3.BaseHTTPResponse) -> None:
+    """Close a connection whose answer was not read to the end: it cannot carry another request."""
+    response.close()
+    response.release_conn()
+
+
+def _timeout(seconds: float) -> QueryTimeout:
+    return QueryTimeout(f"the query ran longer than the limit of {seconds:g} s and was stopped")
+
+
+def _parsed(query: str) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples:
+    """The query evaluated over nothing: its syntax checked here (with line and column) and its form told."""
+    try:
+        return pyoxigraph.Store().query(query)
+    except SyntaxError as error:
+        raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+
+
+def _parse_results(body: bytes) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean:
+    """SPARQL JSON results, with blank node labels made valid (Virtuoso writes ``nodeID://b10001``)."""
+    cleaned = BNODE_ID.sub(lambda m: m.group(1) + re.sub(rb"[^A-Za-z0-9_]", b"_", m.group(2)) + b'"', body)
+    try:
+        return pyoxigraph.parse_query_results(cleaned, format=pyoxigraph.QueryResultsFormat.JSON)
+    except (SyntaxError, ValueError):
+        raise EngineFailed("the SPARQL engine answered with results that do not parse") from None
+
+
+def _subject(node: object) -> Iri | BlankNode:
+    term = to_term(node)
+    if isinstance(term, Literal):
+        raise EngineFailed("the SPARQL engine answered with a literal as a subject")
+    return term
+
+
+def _any_blank(bindings: Mapping[str, Term]) -> bool:
+    return any(isinstance(term, BlankNode) for term in bindings.values())
+
+
+def with_values(query: str, bindings: Mapping[str, Term]) -> str:
+    """The query with a VALUES block binding ``bindings``, first in its outer group pattern.
+
+    >>> with_values("SELECT ?n WHERE { ?s ?p ?n }", {"s": Iri("http://e/a")})
+    'SELECT ?n WHERE { VALUES (?s) { (<http://e/a>) } ?s ?p ?n }'
+    >>> with_values('CONSTRUCT { ?s ?p "{" } WHERE { ?s ?p ?o }', {"o": Literal("x", "en")})
+    'CONSTRUCT { ?s ?p "{" } WHERE { VALUES (?o) { ("x"@en) } ?s ?p ?o }'
+    >>> with_values("SELECT ?n WHERE { SELECT ?n { ?s ?p ?n } } GROUP BY ?n", {"p": Iri("http://e/p")})
+    'SELECT ?n WHERE { VALUES (?p) { (<http://e/p>) } { SELECT ?n { ?s ?p ?n } }} GROUP BY ?n'
+    """
+    if not bindings:
+        return query
+    names = " ".join(f"?{name}" for name in bindings)
+    values = f" VALUES ({names}) {{ ({' '.join(sparql_term(term) for term in bindings.values())}) }}"
+    start, end, subselect = group_bounds(query)
+    if subselect:  # WHERE { SELECT ... }: a sub-select must be a group of its own beside the VALUES
+        return f"{query[: start + 1]}{values} {{{query[start + 1 : end]}}}{query[end:]}"
+    return f"{query[: start + 1]}{values}{query[start + 1 :]}"
+
+
+_TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    r'|<[^<>"{}|^`\\\s]*>|#[^\n]*|[{}]|[A-Za-z]+',
+    re.DOTALL,
+)
+
+
+def group_bounds(query: str) -> tuple[int, int, bool]:
+    """Where the query's WHERE group opens and closes (a CONSTRUCT's template skipped), and whether
+    it is a bare sub-select.
+
+    >>> group_bounds("ASK { ?s ?p ?o }")
+    (4, 15, False)
+    """
+    depth, form, seen_where, groups, start, subselect = 0, "", False, 0, -1, False
+    for token in _tokens(query):
+        text = token.group()
+        upper = text.upper()
+        if start >= 0 and depth == 1 and token.start() > start and not subselect and text not in "{}":
+            subselect = upper == "SELECT" and query[start + 1 : token.start()].strip() == ""
+        if depth == 0 and not form and upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            form = upper
+        elif depth == 0 and upper == "WHERE":
+            seen_where = True
+        elif text == "{":
+            if depth == 0:
+                groups += 1
+                if start < 0 and (form != "CONSTRUCT" or seen_where or groups == 2):
+                    start = token.start()
+            depth += 1
+        elif text == "}":
+            depth -= 1
+            if depth == 0 and start >= 0:
+                return start, token.start(), subselect
+    raise QuerySyntaxError("the query has no group pattern to bind values in")
+
+
+def _tokens(query: str) -> Iterator[re.Match[str]]:
+    return _TOKENS.finditer(query)
+
+
+def sparql_term(term: Term) -> str:
+    """A term in SPARQL syntax.
+
+    >>> sparql_term(Literal('say "hi"\\n', datatype="http://www.w3.org/2001/XMLSchema#string"))
+    '"say \\\\"hi\\\\"\\\\n"'
+    """
+    if isinstance(term, Iri):
+        if re.search(r'[<>"{}|^`\\\s]', term.value):
+            raise ValueError(f"not an IRI that can be written in a query: {term.value!r}")
+        return f"<{term.value}>"
+    if isinstance(term, BlankNode):
+        raise ValueError("a blank node cannot be bound in a query sent to another engine")
+    text = term.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if term.language:
+        return f'"{text}"@{term.language}'
+    if term.datatype in ("", "http://www.w3.org/2001/XMLSchema#string"):
+        return f'"{text}"'
+    return f'"{text}"^^{sparql_term(Iri(term.datatype))}'
