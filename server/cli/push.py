@@ -1,8 +1,9 @@
 """Load a data version into a SPARQL engine over the SPARQL 1.1 Graph Store HTTP Protocol.
 
 One PUT per named graph (``?graph=IRI``, N-Triples, streamed from a temporary file with
-its length), replacing what the engine held in that graph, then the version marker, last:
-an engine whose push broke off never claims the new version.
+its length) and for the default graph when data was loaded into it (``?default``),
+replacing what the engine held there, then the version marker, last: an engine whose
+push broke off never claims the new version.
 """
 
 from __future__ import annotations
@@ -34,16 +35,20 @@ def push(kg: KnowledgeGraph, store_url: str, progress: Progress) -> int:
     """
     http = urllib3.PoolManager(retries=False)
     total = 0
+    graphs: list[str | None] = [*kg.graph_names(), None]  # None: the default graph (data loaded in bulk)
     with tempfile.TemporaryDirectory(prefix="clip-kg-push-") as folder:
-        for number, graph in enumerate(kg.graph_names(), start=1):
+        for number, graph in enumerate(graphs, start=1):
             started = time.monotonic()
             path = Path(folder) / "graph.nt"
             with path.open("wb") as out:
                 triples = dump_graph(kg.store_path, graph, out)
+            if graph is None and not triples:
+                continue
             _put(http, store_url, graph, path)
             total += triples
             seconds = time.monotonic() - started
-            progress(f"pushed {graph} ({number}/{len(kg.graph_names())}): {triples:,} triples in {seconds:.1f} s")
+            name = graph or "the default graph"
+            progress(f"pushed {name} ({number}/{len(graphs)}): {triples:,} triples in {seconds:.1f} s")
         marker = Path(folder) / "marker.nt"
         marker.write_bytes(marker_nquads(kg.base, kg.version).rsplit(b" <", 1)[0] + b" .\n")
         _put(http, store_url, marker_graph(kg.base), marker)
@@ -51,8 +56,9 @@ def push(kg: KnowledgeGraph, store_url: str, progress: Progress) -> int:
     return total
 
 
-def _put(http: urllib3.PoolManager, store_url: str, graph: str, path: Path) -> None:
-    url = f"{store_url}{'&' if '?' in store_url else '?'}{urlencode({'graph': graph})}"
+def _put(http: urllib3.PoolManager, store_url: str, graph: str | None, path: Path) -> None:
+    target = urlencode({"graph": graph}) if graph is not None else "default"
+    url = f"{store_url}{'&' if '?' in store_url else '?'}{target}"
     size = path.stat().st_size
     try:
         with path.open("rb") as body:

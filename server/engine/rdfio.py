@@ -109,14 +109,15 @@ def _union_triples(store: pyoxigraph.Store) -> Iterator[pyoxigraph.Triple]:
         yield triple
 
 
-def dump_graph(path: Path, graph: str, output: BinaryIO) -> int:
-    """Write one named graph of the on-disk store at ``path`` as N-Triples; return its number of triples."""
+def dump_graph(path: Path, graph: str | None, output: BinaryIO) -> int:
+    """Write one graph (None: the default graph) of the store at ``path`` as N-Triples; return its triples."""
     store = pyoxigraph.Store.read_only(str(path))
+    name = pyoxigraph.DefaultGraph() if graph is None else pyoxigraph.NamedNode(graph)
     counted = 0
 
     def triples() -> Iterator[pyoxigraph.Triple]:
         nonlocal counted
-        for quad in store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(graph)):
+        for quad in store.quads_for_pattern(None, None, None, name):
             counted += 1
             yield quad.triple
 
