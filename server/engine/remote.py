@@ -30,7 +30,7 @@ from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 from server.engine.counting import JsonRows
 from server.engine.embedded import answer_of, check_size, graph_answer, rows_of, to_term
 from server.engine.interface import QueryAnswer, QueryJob
-from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple
+from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple, sparql_term
 from server.errors import (
     EngineFailed,
     EngineUnavailable,
@@ -349,23 +349,3 @@ def group_bounds(query: str) -> tuple[int, int, bool]:
 
 def _tokens(query: str) -> Iterator[re.Match[str]]:
     return _TOKENS.finditer(query)
-
-
-def sparql_term(term: Term) -> str:
-    """A term in SPARQL syntax.
-
-    >>> sparql_term(Literal('say "hi"\\n', datatype="http://www.w3.org/2001/XMLSchema#string"))
-    '"say \\\\"hi\\\\"\\\\n"'
-    """
-    if isinstance(term, Iri):
-        if re.search(r'[<>"{}|^`\\\s]', term.value):
-            raise ValueError(f"not an IRI that can be written in a query: {term.value!r}")
-        return f"<{term.value}>"
-    if isinstance(term, BlankNode):
-        raise ValueError("a blank node cannot be bound in a query sent to another engine")
-    text = term.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    if term.language:
-        return f'"{text}"@{term.language}'
-    if term.datatype in ("", "http://www.w3.org/2001/XMLSchema#string"):
-        return f'"{text}"'
-    return f'"{text}"^^{sparql_term(Iri(term.datatype))}'

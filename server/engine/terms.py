@@ -6,6 +6,7 @@ processes), and nothing above the engine depends on a backend's own term types.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -79,3 +80,23 @@ class Triple:
     subject: Iri | BlankNode
     predicate: Iri
     object: Term
+
+
+def sparql_term(term: Term) -> str:
+    """A term in SPARQL syntax.
+
+    >>> sparql_term(Literal('say "hi"\\n', datatype="http://www.w3.org/2001/XMLSchema#string"))
+    '"say \\\\"hi\\\\"\\\\n"'
+    """
+    if isinstance(term, Iri):
+        if re.search(r'[<>"{}|^`\\\s]', term.value):
+            raise ValueError(f"not an IRI that can be written in a query: {term.value!r}")
+        return f"<{term.value}>"
+    if isinstance(term, BlankNode):
+        raise ValueError("a blank node cannot be written in a query: its label is the store's own")
+    text = term.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if term.language:
+        return f'"{text}"@{term.language}'
+    if term.datatype in ("", "http://www.w3.org/2001/XMLSchema#string"):
+        return f'"{text}"'
+    return f'"{text}"^^{sparql_term(Iri(term.datatype))}'

@@ -19,7 +19,8 @@ from server.formats import Format
 from server.urls import Urls
 from server.views.facts import DatasetFacts, Network
 from server.views.pictures import (
-    PARTICIPATIONS,
+    DRAWN_UP_TO,
+    MODULE_CITIES,
     RANK,
     City,
     Column,
@@ -28,6 +29,7 @@ from server.views.pictures import (
     level_of,
     matrix,
     member_cities,
+    member_count,
     select,
     sort_key,
 )
@@ -91,7 +93,8 @@ def home_context(published: Published, facts: DatasetFacts, links: Links) -> dic
     """What ``home.html`` shows: the network, its modules, cities and sizes as the sources state them."""
     engine, base, urls = published.engine, published.base, published.urls
     counts = kind_counts(published)
-    cities = member_cities(engine, base) if counts.get("cities") else []
+    members = member_count(engine, base) if counts.get("cities") else 0
+    cities = member_cities(engine, base) if 0 < members <= DRAWN_UP_TO else []
     claims = count_claims(published)
     network = the_network(facts, urls)
     modules = research_modules(published, claims)
@@ -101,6 +104,8 @@ def home_context(published: Published, facts: DatasetFacts, links: Links) -> dic
         "network": network,
         "size_claims": claims.get(network["iri"], []) if network else [],
         "members": {kind: sum(c.membership == kind for c in cities) for kind in ("direct", "described")},
+        "members_not_drawn": members if members > DRAWN_UP_TO else 0,
+        "drawn_up_to": DRAWN_UP_TO,
         "modules": modules,
         "levels": levels,
         "city_map": city_map(cities, urls),
@@ -165,13 +170,14 @@ def level_labels(published: Published) -> dict[str, str]:
 
 
 def module_counts(rows: list[Row], base: str) -> dict[int, dict[str, int]]:
-    """Per module number, how many distinct cities each evidence level identifies."""
-    seen: dict[int, dict[str, set[str]]] = {}
+    """Per module number, how many distinct cities each evidence level identifies (rows of MODULE_CITIES)."""
+    counts: dict[int, dict[str, int]] = {}
     for row in rows:
         if row["number"] is not None:
-            by_level = seen.setdefault(int(row["number"]), {})
-            by_level.setdefault(level_of(row["level"], base), set()).add(row["city"] or "")
-    return {number: {k: len(v) for k, v in levels.items()} for number, levels in seen.items()}
+            by_level = counts.setdefault(int(row["number"]), {})
+            level = level_of(row["level"], base)
+            by_level[level] = by_level.get(level, 0) + int(row["cities"] or 0)
+    return counts
 
 
 def _label(row: Row, variable: str) -> str:
@@ -224,7 +230,7 @@ def _claim_order(claim: dict[str, Any]) -> tuple[Any, ...]:
 def research_modules(published: Published, claims: dict[str, list[Any]]) -> list[dict[str, Any]]:
     """The research modules in number order, with what the sources state and the cities identified here."""
     engine, base, urls = published.engine, published.base, published.urls
-    found = module_counts(select(engine, base, PARTICIPATIONS), base)
+    found = module_counts(select(engine, base, MODULE_CITIES), base)
     modules: dict[str, dict[str, Any]] = {}
     for row in select(engine, base, MODULES):
         fields = {name: row[name] for name in ("module", "number", "title", "description")}

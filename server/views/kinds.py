@@ -144,6 +144,7 @@ def city_map(describer: Describer, iri: str) -> Row | None:
     total = len(points)
     if total > MAP_LIMIT:
         points = _nearest(points, iri)
+        describer.name_all(points)  # every dot is named: one query, not one per city
     else:
         describer.name_instances(describer.term("City"))  # every dot is named: one query, not one per city
     lats, longs = [p[0] for p in points.values()], [p[1] for p in points.values()]

@@ -75,10 +75,25 @@ CITIES = """SELECT ?city ?en ?any ?country ?code ?lat ?long ?level WHERE {
              OPTIONAL { ?c rdfs:label ?country FILTER(LANGMATCHES(LANG(?country), "en")) } }
   OPTIONAL { ?city geo:lat ?lat ; geo:long ?long }
 }"""
+DRAWN_UP_TO = 300
+"""Member cities up to which the home page draws the map and the matrix; past it, it says how many."""
+MEMBER_COUNT = (
+    """SELECT (COUNT(DISTINCT ?city) AS ?n) WHERE { ?city a clip:City . ?membership clip:memberCity ?city }"""
+)
+MODULE_CITIES = """SELECT ?number ?level (COUNT(DISTINCT ?city) AS ?cities) WHERE {
+  ?participation clip:participant ?city ; clip:inModule/clip:moduleNumber ?number .
+  OPTIONAL { ?participation clip:evidenceLevel ?level }
+} GROUP BY ?number ?level"""
 PARTICIPATIONS = """SELECT ?city ?number ?participation ?level WHERE {
   ?participation clip:participant ?city ; clip:inModule/clip:moduleNumber ?number .
   OPTIONAL { ?participation clip:evidenceLevel ?level }
 }"""
+
+
+def member_count(engine: Engine, base: str) -> int:
+    """How many cities have a membership of the network (counted by the engine)."""
+    found = select(engine, base, MEMBER_COUNT)
+    return int(found[0]["n"] or 0) if found else 0
 
 
 def member_cities(engine: Engine, base: str) -> list[City]:

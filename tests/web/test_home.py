@@ -221,3 +221,14 @@ def test_home_page_for_other_data_shows_what_is_there(tmp_path: Path) -> None:
     assert 'class="city-map"' not in page and 'class="matrix"' not in page and "research modules" not in page
     assert json_ld(page)["@type"] == "Dataset" and "license" not in json_ld(page)  # no licence in that data
     assert client.get("/browse/cities").status_code == 200
+
+
+def test_a_network_too_large_to_draw_is_counted_not_drawn(
+    settings: Settings, clip_kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server.views import home as home_view
+
+    monkeypatch.setattr(home_view, "DRAWN_UP_TO", 5)
+    page = create_app(settings, clip_kg).test_client().get("/").get_data(as_text=True)
+    assert "32 member cities: more than the 5 this page draws" in page
+    assert 'class="city-map"' not in page and 'class="matrix"' not in page
