@@ -30,6 +30,10 @@ NAMES_OF = """SELECT ?s ?p ?name WHERE {{ VALUES ?s {{ {} }} ?s ?p ?name
   FILTER(?p IN (<http://www.w3.org/2000/01/rdf-schema#label>, <http://www.w3.org/2004/02/skos/core#prefLabel>,
     <http://xmlns.com/foaf/0.1/name>, <http://purl.org/dc/terms/title>)) }}"""
 """The names of the resources listed in its VALUES block (IRIs written by ``sparql_term``)."""
+STATEMENTS_OF = "SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {} }} ?s ?p ?o }}"
+"""Every statement of the resources listed in its VALUES block."""
+PREFETCH_CHUNK = 200
+"""Resources per STATEMENTS_OF query, to keep each query's text small."""
 KIND_QUERY = """SELECT ?s ?t WHERE { ?s a ?t .
   FILTER NOT EXISTS { ?s a ?u . ?u <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?t . FILTER(?u != ?t) } }"""
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"})
@@ -99,6 +103,7 @@ class Lookup:
     data: Published
     languages: Sequence[str]
     _labels: dict[str, Label | None] = field(default_factory=dict)
+    _outgoing: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)
 
     def term(self, local: str) -> Iri:
         """A term of the dataset's own vocabulary, under its base."""
@@ -114,8 +119,24 @@ class Lookup:
 
     def objects(self, subject: str, predicate: Iri) -> list[Term]:
         """The values of one property of a resource, in a stable order."""
-        found = [o for _, _, o in self.triples(Iri(subject), predicate)]
+        if subject in self._outgoing:
+            found = [o for p, o in self._outgoing[subject] if p == predicate.value]
+        else:
+            found = [o for _, _, o in self.triples(Iri(subject), predicate)]
         return sorted(found, key=lambda term: term.value)
+
+    def prefetch(self, iris: Iterable[str]) -> None:
+        """Read the statements of these resources at once (PREFETCH_CHUNK per query), for their names,
+        sources and values: a page listing a hundred resources asks a few queries, not hundreds."""
+        wanted = sorted({iri for iri in iris if iri not in self._outgoing})
+        for start in range(0, len(wanted), PREFETCH_CHUNK):
+            chunk = wanted[start : start + PREFETCH_CHUNK]
+            values = " ".join(sparql_term(Iri(iri)) for iri in chunk)
+            statements: dict[str, set[tuple[str, Term]]] = {iri: set() for iri in chunk}
+            for row in self.data.engine.rows(STATEMENTS_OF.format(values)):
+                statements[row["s"].value].add((row["p"].value, row["o"]))
+            for iri, pairs in statements.items():
+                self._outgoing[iri] = sorted(pairs, key=lambda pair: (pair[0], pair[1].value))
 
     def subjects(self, predicate: Iri, obj: str) -> list[str]:
         """The IRIs that point at a resource with one property, sorted."""
@@ -130,7 +151,10 @@ class Lookup:
     def label(self, iri: str) -> Label | None:
         """The resource's name by the language rule, or None when it has none."""
         if iri not in self._labels:
-            self._labels[iri] = self._pick([(p.value, o) for _, p, o in self.triples(Iri(iri))])
+            if iri in self._outgoing:
+                self._labels[iri] = self._pick(self._outgoing[iri])
+            else:
+                self._labels[iri] = self._pick([(p.value, o) for _, p, o in self.triples(Iri(iri))])
         return self._labels[iri]
 
     def name_instances(self, class_iri: Iri) -> None:

@@ -22,7 +22,7 @@ from server.engine.terms import Iri, Quad
 from server.views import citations, kinds
 from server.views.describer import Describer, SourceRef, Term
 from server.views.metadata import node as rdflib_term
-from server.views.naming import RDF, natural
+from server.views.naming import DCT, RDF, natural
 from server.views.published import Published
 from server.views.search import similar_labels
 
@@ -145,6 +145,9 @@ def incoming_groups(describer: Describer, iri: str, args: Mapping[str, str]) -> 
     pages = {
         predicate: _incoming_page(describer, target, predicate, total, args) for predicate, total in counts.items()
     }
+    shown = [node.value for nodes, _ in pages.values() for node, _ in nodes if isinstance(node, Iri)]
+    describer.prefetch(shown)  # their names and sources, in a few queries rather than one each
+    describer.prefetch(source.value for iri in shown for source in describer.objects(iri, Iri(DCT + "source")))
     groups = []
     for predicate in sorted(pages, key=lambda p: _group_order(describer, p, dict(pages[p][0]))):
         nodes, offset = pages[predicate]
