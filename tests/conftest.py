@@ -1,9 +1,9 @@
 """Shared fixtures: the CLIP graph is built once per session, into a private cache.
 
 Tests that need a tool outside Python (Java for HermiT, Chromium and chromedriver,
-rapper) carry the ``needs_tool`` mark or call ``missing_tool``: without the tool they
-are skipped, or fail when KG_REQUIRE_TOOLS=1 (as in CI, where a skip would hide that
-the tool was not installed).
+rapper, the Oxigraph server and Virtuoso of tests/engines.py) carry the ``needs_tool``
+mark or call ``missing_tool``: without the tool they are skipped, or fail when
+KG_REQUIRE_TOOLS=1 (as in CI, where a skip would hide that the tool was not installed).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from server.config import Settings
 from server.kg.build import KnowledgeGraph, build
 from server.web.app import create_app
 
+from . import engines
 from .browser import browser  # noqa: F401 - the shared headless-Chromium fixture
 
 DATA = Path(__file__).parent / "data"
@@ -35,6 +36,10 @@ OTHER_BASE = "http://127.0.0.1:8123/"
 HAS_JAVA = shutil.which("java") is not None
 JAVA_MISSING = "HermiT needs a Java runtime (apt-get install default-jre-headless)"
 needs_java = pytest.mark.needs_tool(missing=not HAS_JAVA, reason=JAVA_MISSING)
+OXIGRAPH_MISSING = "the Oxigraph server is missing: pip install -e '.[dev]' (its oxigraph command)"
+needs_oxigraph = pytest.mark.needs_tool(missing=engines.oxigraph_program() is None, reason=OXIGRAPH_MISSING)
+VIRTUOSO_MISSING = "Virtuoso is missing: apt-get install virtuoso-opensource (virtuoso-t, isql-vt)"
+needs_virtuoso = pytest.mark.needs_tool(missing=engines.virtuoso_programs() is None, reason=VIRTUOSO_MISSING)
 
 
 def missing_tool(reason: str) -> NoReturn:
@@ -155,3 +160,31 @@ def live_url(app: Flask) -> Iterator[str]:
     """The application on a free port of 127.0.0.1, in a thread, for real clients."""
     with serve_in_thread(app) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def clip_nquads(clip_kg: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The CLIP dataset as an N-Quads file: the build's own, else written from the store."""
+    if clip_kg.source_path.is_file():
+        return clip_kg.source_path
+    path = tmp_path_factory.mktemp("nquads") / "clip.nq"
+    clip_kg.dataset.serialize(destination=path, format="nquads")
+    return path
+
+
+@pytest.fixture(scope="session")
+def oxigraph_engine(clip_nquads: Path) -> Iterator[engines.Engine]:
+    """The Oxigraph server over the CLIP dataset, read-only, the default graph the union of all."""
+    if engines.oxigraph_program() is None:
+        missing_tool(OXIGRAPH_MISSING)
+    with engines.oxigraph(clip_nquads) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def virtuoso_engine(clip_nquads: Path) -> Iterator[engines.Engine]:
+    """Virtuoso over the CLIP dataset, read-only; its default graph is the union of all its graphs."""
+    if engines.virtuoso_programs() is None:
+        missing_tool(VIRTUOSO_MISSING)
+    with engines.virtuoso(clip_nquads) as engine:
+        yield engine
