@@ -24,6 +24,7 @@ from werkzeug.test import TestResponse
 
 from server.config import Settings
 from server.kg.build import KnowledgeGraph, build
+from server.kg.marker import marker_nquads
 from server.web.app import create_app
 
 from . import engines
@@ -164,11 +165,14 @@ def live_url(app: Flask) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def clip_nquads(clip_kg: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The CLIP dataset as an N-Quads file: the build's own, else written from the store."""
-    if clip_kg.source_path.is_file():
-        return clip_kg.source_path
+    """The CLIP dataset as an N-Quads file with its data version marker, as an engine is loaded for serve --engine."""
     path = tmp_path_factory.mktemp("nquads") / "clip.nq"
-    clip_kg.dataset.serialize(destination=path, format="nquads")
+    if clip_kg.source_path.is_file():
+        path.write_bytes(clip_kg.source_path.read_bytes())
+    else:
+        clip_kg.dataset.serialize(destination=path, format="nquads")
+    with path.open("ab") as out:
+        out.write(marker_nquads(clip_kg.base, clip_kg.version))
     return path
 
 
@@ -179,6 +183,25 @@ def oxigraph_engine(clip_nquads: Path) -> Iterator[engines.Engine]:
         missing_tool(OXIGRAPH_MISSING)
     with engines.oxigraph(clip_nquads) as engine:
         yield engine
+
+
+BACKENDS = ("embedded", "oxigraph", "virtuoso")
+"""Where the site's queries go: the embedded store, or a real engine behind --engine."""
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_app(
+    request: pytest.FixtureRequest, app: Flask, settings: Settings, clip_kg: KnowledgeGraph
+) -> Iterator[Flask]:
+    """The application serving the CLIP graph from each backend in turn (for the tests that take ``client``
+    from it: protocol, dereferencing, pages)."""
+    if request.param == "embedded":
+        yield app
+        return
+    engine: engines.Engine = request.getfixturevalue(f"{request.param}_engine")
+    application = create_app(settings.with_overrides(engine=engine.query_url), clip_kg)
+    application.test_client_class = BufferedClient
+    yield application
 
 
 @pytest.fixture(scope="session")

@@ -57,7 +57,7 @@ class EmbeddedEngine:
         engine._path = path
         engine._opened = pyoxigraph.Store.read_only(str(path))
         if changed_literals is not None and changed_literals.is_file():
-            engine._kept_forms = _forms_as_written(changed_literals.read_bytes())
+            engine._kept_forms = forms_as_written(changed_literals.read_bytes())
         return engine
 
     @property
@@ -168,7 +168,7 @@ class EmbeddedEngine:
             raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
 
 
-def _forms_as_written(nquads: bytes) -> dict[Quad, Literal]:
+def forms_as_written(nquads: bytes) -> dict[Quad, Literal]:
     """Each quad as the store gives it back → its literal as the data wrote it."""
     written = [to_quad(q) for q in pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS)]
     probe = pyoxigraph.Store()

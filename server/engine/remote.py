@@ -21,6 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph
@@ -28,7 +29,7 @@ import urllib3
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
 from server.engine.counting import JsonRows
-from server.engine.embedded import answer_of, check_size, graph_answer, rows_of, to_term
+from server.engine.embedded import answer_of, check_size, forms_as_written, graph_answer, rows_of, to_term
 from server.engine.interface import QueryAnswer, QueryJob
 from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple, sparql_term
 from server.errors import (
@@ -58,7 +59,16 @@ BNODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")([^"]*)"')
 class RemoteEngine:
     """A SPARQL 1.1 endpoint holding the dataset's ``graphs`` (see ``interface.Engine``)."""
 
-    def __init__(self, url: str, graphs: Sequence[str], timeout: float = 10.0, connections: int = 8):
+    def __init__(
+        self,
+        url: str,
+        graphs: Sequence[str],
+        timeout: float = 10.0,
+        connections: int = 8,
+        changed_literals: Path | None = None,
+    ):
+        """``changed_literals``: N-Quads of the literals engines keep in another form than the data
+        (``loader.changed_literals``); ``quads`` gives them back as written, as the embedded store does."""
         self.url = url
         self.graphs = tuple(graphs)
         self.timeout = timeout
@@ -67,6 +77,9 @@ class RemoteEngine:
         self._http: urllib3.PoolManager | None = None
         self._lock = threading.Lock()
         self._sizes: dict[str, int] | None = None
+        self._kept_forms: dict[Quad, Literal] = {}
+        if changed_literals is not None and changed_literals.is_file():
+            self._kept_forms = forms_as_written(changed_literals.read_bytes())
 
     def rows(self, query: str, **bindings: Term) -> Rows:
         """The solutions of a SELECT query; ``bindings`` fix variables (none match a blank node)."""
@@ -117,11 +130,16 @@ class RemoteEngine:
         if isinstance(subject, Literal) or _any_blank(bindings):
             return []
         found = self.rows(QUADS, **bindings)
-        return [
+        quads = [
             Quad(row["s"], row["p"], row["o"], row["g"].value)  # type: ignore[arg-type]
             for row in found
             if {"s", "p", "o", "g"} <= row.keys()
         ]
+        return [self._as_written(quad) for quad in quads]
+
+    def _as_written(self, quad: Quad) -> Quad:
+        written = self._kept_forms.get(quad) if isinstance(quad.object, Literal) else None
+        return quad if written is None else Quad(quad.subject, quad.predicate, written, quad.graph)
 
     def quads_about(self, iri: str) -> tuple[list[Quad], list[Quad]]:
         """The quads with the IRI as subject, and those with it as object, in every graph."""

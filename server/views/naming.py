@@ -34,8 +34,10 @@ STATEMENTS_OF = "SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {} }} ?s ?p ?o }
 """Every statement of the resources listed in its VALUES block."""
 PREFETCH_CHUNK = 200
 """Resources per STATEMENTS_OF query, to keep each query's text small."""
-KIND_QUERY = """SELECT ?s ?t WHERE { ?s a ?t .
-  FILTER NOT EXISTS { ?s a ?u . ?u <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?t . FILTER(?u != ?t) } }"""
+KIND_QUERY = """SELECT ?s ?t ?super WHERE { ?s a ?t .
+  OPTIONAL { ?t <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?super FILTER(?super != ?t) } }"""
+"""Each class of a resource with its superclasses; the most specific are those no other class of it is under.
+(Asked this way, not with FILTER NOT EXISTS over a path with both ends bound, which Virtuoso 7.2 gets wrong.)"""
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"})
 
 
@@ -206,6 +208,8 @@ class Lookup:
     def kind(self, iri: str) -> str:
         """The most specific class of a resource (the dataset's own first, then by IRI), or ''."""
         rows = self.data.engine.rows(KIND_QUERY, s=Iri(iri))
-        found = sorted({row["t"].value for row in rows if isinstance(row.get("t"), Iri)})
+        classes = {row["t"].value for row in rows if isinstance(row.get("t"), Iri)}
+        above = {row["super"].value for row in rows if "super" in row and row["t"].value != row["super"].value}
+        found = sorted(classes - above)
         found = found or [o.value for o in self.objects(iri, Iri(RDF + "type"))]
         return min(found, key=lambda t: (not t.startswith(self.data.base), t), default="")

@@ -160,7 +160,11 @@ def open_engine(kg: KnowledgeGraph, settings: Settings) -> tuple[Engine, Executo
         embedded = EmbeddedEngine.on_disk(kg.store_path, kg.changed_literals_path)
         return embedded, QueryExecutor(embedded, processes=settings.query_pool_size, timeout=settings.query_timeout)
     remote = RemoteEngine(
-        settings.engine, kg.graph_names(), timeout=settings.query_timeout, connections=settings.threads
+        settings.engine,
+        kg.graph_names(),
+        timeout=settings.query_timeout,
+        connections=settings.threads,
+        changed_literals=kg.changed_literals_path,
     )
     if not remote.holds_version(marker_graph(kg.base), kg.version):
         raise EngineMismatch(

@@ -16,6 +16,7 @@ import pytest
 from rdflib import URIRef
 
 from server.kg.build import KnowledgeGraph
+from server.kg.marker import marker_graph
 from server.namespaces import graph_iri
 
 from ..conftest import needs_oxigraph, needs_virtuoso
@@ -45,8 +46,8 @@ def select(engine: Engine, query: str) -> list[dict[str, Any]]:
 
 
 def ours(clip_kg: KnowledgeGraph) -> str:
-    """A FILTER that keeps the dataset's graphs (Virtuoso adds graphs of its own)."""
-    return f'FILTER(STRSTARTS(STR(?g), "{graph_iri(clip_kg.base, "")}"))'
+    """A FILTER that keeps the dataset's graphs: not Virtuoso's own, nor the data version marker's."""
+    return f'FILTER(STRSTARTS(STR(?g), "{graph_iri(clip_kg.base, "")}") && ?g != <{marker_graph(clip_kg.base)}>)'
 
 
 def test_every_quad_is_in_its_graph(engine: Engine, clip_kg: KnowledgeGraph) -> None:
@@ -69,3 +70,9 @@ def test_the_default_graph_is_the_union(engine: Engine, clip_kg: KnowledgeGraph)
     in_graph = select(engine, f"SELECT ?o WHERE {{ GRAPH <{asserted}> {{ <{subject}> <{predicate}> ?o }} }}")
     assert in_graph
     assert {row["o"]["value"] for row in in_graph} <= {row["o"]["value"] for row in in_default}
+
+
+def test_the_engine_holds_the_marker_of_the_data_version(engine: Engine, clip_kg: KnowledgeGraph) -> None:
+    graph = marker_graph(clip_kg.base)
+    rows = select(engine, f"SELECT ?v WHERE {{ GRAPH <{graph}> {{ <{graph}> ?p ?v }} }}")
+    assert [row["v"]["value"] for row in rows] == [clip_kg.version]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -13,6 +14,14 @@ from rdflib.namespace import RDFS, SKOS
 from server.kg.build import KnowledgeGraph
 
 from ..conftest import OTHER_BASE
+
+
+@pytest.fixture
+def client(backend_app: Flask) -> Iterator[FlaskClient]:
+    """A test client of the site over each backend: the embedded store, the Oxigraph server, Virtuoso."""
+    with backend_app.test_client() as test_client:
+        yield test_client
+
 
 VIENNA = "https://w3id.org/clip-network/id/city/vienna"
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS
@@ -18,6 +19,14 @@ from server.kg.build import KnowledgeGraph
 from server.web.app import create_app
 
 from ..conftest import JAVA_MISSING, missing_tool
+
+
+@pytest.fixture
+def client(backend_app: Flask) -> Iterator[FlaskClient]:
+    """A test client of the site over each backend: the embedded store, the Oxigraph server, Virtuoso."""
+    with backend_app.test_client() as test_client:
+        yield test_client
+
 
 BASE = "https://w3id.org/clip-network/"
 CLIP = BASE + "def/"

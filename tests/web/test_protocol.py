@@ -21,6 +21,14 @@ from server.kg.build import KnowledgeGraph
 
 from ..conftest import serve_in_thread
 
+
+@pytest.fixture
+def client(backend_app: Flask) -> Iterator[FlaskClient]:
+    """A test client of the site over each backend: the embedded store, the Oxigraph server, Virtuoso."""
+    with backend_app.test_client() as test_client:
+        yield test_client
+
+
 COUNT_CITIES = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a <https://w3id.org/clip-network/def/City> }"
 CITY_NAMES = (
     "SELECT ?c ?name WHERE { ?c a <https://w3id.org/clip-network/def/City> ; "

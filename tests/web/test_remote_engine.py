@@ -1,0 +1,91 @@
+"""The site over a real engine loaded by clip-kg push: refused without its data version, 503 while the engine
+is down, back by itself when it returns. (The site's own tests run over every backend: see ``backend_app``.)"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+import pytest
+
+from server.cli.push import push
+from server.config import Settings
+from server.errors import EngineMismatch
+from server.kg.build import KnowledgeGraph
+from server.web.app import create_app
+
+from .. import engines
+from ..conftest import BufferedClient, needs_oxigraph
+
+pytestmark = needs_oxigraph
+ASK = {"query": "ASK { ?s ?p ?o }"}
+
+
+def quiet(message: str) -> None:
+    """Progress goes nowhere in tests."""
+
+
+def test_an_engine_without_the_data_version_is_refused_at_start(settings: Settings, clip_kg: KnowledgeGraph) -> None:
+    with engines.oxigraph(None, writable=True) as engine:
+        with pytest.raises(EngineMismatch, match=f"does not hold data version {clip_kg.version}"):
+            create_app(settings.with_overrides(engine=engine.query_url), clip_kg)
+
+
+def test_push_loads_every_graph_and_the_marker_then_the_site_serves_from_the_engine(
+    settings: Settings, clip_kg: KnowledgeGraph
+) -> None:
+    with engines.oxigraph(None, writable=True) as engine:
+        assert engine.store_url is not None
+        assert push(clip_kg, engine.store_url, quiet) == clip_kg.quads
+        app = create_app(settings.with_overrides(engine=engine.query_url), clip_kg)
+        app.test_client_class = BufferedClient
+        client = app.test_client()
+        count = client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+        assert count.json["results"]["bindings"][0]["n"]["value"] == str(clip_kg.quads)  # type: ignore[index]
+        assert client.get("/doc/city/vienna.html").status_code == 200
+        assert client.get("/sparql", query_string={"query": "INSERT DATA { <a:b> <a:c> <a:d> }"}).status_code in (
+            400,
+            403,
+        )
+
+
+def test_while_the_engine_is_down_every_surface_is_503_and_the_site_comes_back_by_itself(
+    settings: Settings, clip_kg: KnowledgeGraph
+) -> None:
+    with engines.oxigraph(None, writable=True) as engine:
+        assert engine.store_url is not None
+        push(clip_kg, engine.store_url, quiet)
+        app = create_app(settings.with_overrides(engine=engine.query_url), clip_kg)
+        app.test_client_class = BufferedClient
+        client = app.test_client()
+        assert client.get("/sparql", query_string=ASK).status_code == 200
+        engine.process.send_signal(signal.SIGKILL)
+        engine.process.wait(timeout=10)
+        for path, query in [
+            ("/sparql", {"query": "ASK { ?s a ?o }"}),  # not ASK: its answer is kept, and a kept answer is served
+            ("/doc/city/zurich.html", {}),
+            ("/doc/city/zurich.ttl", {}),
+            ("/queries/member_cities", {}),
+            ("/search", {"q": "wien"}),
+            ("/browse/cities", {}),
+        ]:
+            answer = client.get(path, query_string=query)
+            assert (answer.status_code, answer.headers.get("Retry-After")) == (503, "10"), path
+            assert "does not answer" in answer.get_data(as_text=True)
+        port = engine.query_url.split(":")[2].split("/")[0]
+        program = engines.oxigraph_program()
+        assert program is not None
+        store = engine.log.parent / "store"
+        command = [program, "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+        again = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline, status = time.monotonic() + 30, 0
+            while time.monotonic() < deadline and status != 200:
+                status = client.get("/sparql", query_string=ASK).status_code
+                time.sleep(0.2)
+            assert status == 200, "the site did not come back when the engine did"
+            assert client.get("/doc/city/zurich.html").status_code == 200
+        finally:
+            again.kill()
+            again.wait(timeout=10)
