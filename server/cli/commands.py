@@ -133,6 +133,8 @@ def run_benchmark(args: argparse.Namespace, settings: Settings, progress: Progre
     benchmark of both servers on a synthetic graph."""
     if getattr(args, "against_oxigraph", False):
         return run_scale_benchmark(args, progress)
+    if getattr(args, "bench_engines", None):
+        raise BadInput("--engine goes with --against-oxigraph (the scale benchmark)")
     from server.cli.benchmark import run
 
     return Outcome(0, run(args.repeat))
@@ -151,6 +153,7 @@ def run_scale_benchmark(args: argparse.Namespace, progress: Progress) -> Outcome
         duration=args.duration,
         seed=args.seed,
         answer_cache=args.answer_cache,
+        engines=tuple(dict.fromkeys(name for names in args.bench_engines for name in names)),
     )
     report = loadtest.run(options, progress)
     message = ""

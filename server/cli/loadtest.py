@@ -10,6 +10,16 @@ tree, while loaded and its sampled peak), p50/p95 per query of a fixed mix at on
 client, and requests/s of a lookup mix at 8 and 32 clients; for our server also the
 linked-data pages. The same SPARQL text goes to both. Every loop is bounded in count and
 time, and every process started here is stopped at the end, also on error or Ctrl-C.
+
+With ``--engine oxigraph|virtuoso`` each engine named is then measured in two more ways,
+the same way: alone (for Oxigraph the reference run above; for Virtuoso its own
+``/sparql``), and behind our server (``serve --engine URL``), the engine loaded with the
+graph plus the data version's marker line (``push --marker``). The memory of our process
+tree and of the engine's are sampled separately. The graph is N-Triples: Oxigraph keeps it
+in its default graph (served without ``--union-default-graph``, so the marker, in a named
+graph, is not in it); Virtuoso loads it with ``ld_dir`` into a named graph, which queries
+without GRAPH see, its default graph being the union of all its graphs (system graphs
+included, which changes whole-store counts).
 """
 
 from __future__ import annotations
@@ -43,7 +53,7 @@ MAX_REQUESTS_PER_CLIENT = 200_000
 
 
 class ToolMissing(KgError):
-    """The reference server is not installed (``pip install -e '.[bench]'``)."""
+    """The reference server is not installed (``pip install -e '.[bench]'``), or Virtuoso is not."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,13 @@ class Options:
     seed: int = 1
     answer_cache: bool = False
     """Leave our server's answer cache on; off by default, as Oxigraph keeps no answers."""
+    engines: tuple[str, ...] = ()
+    """Engines to measure alone and behind our server (``ENGINES``); none by default."""
+
+
+ENGINES = ("oxigraph", "virtuoso")
+VIRTUOSO_GRAPH = "urn:clip-kg:bench:synthetic"
+"""The named graph Virtuoso's bulk loader puts the synthetic N-Triples into."""
 
 
 @dataclass
@@ -77,6 +94,14 @@ class Result:
     errors: dict[str, int] = field(default_factory=dict)
     throughput: dict[int, tuple[float, int]] = field(default_factory=dict)
     pages: dict[str, list[float]] = field(default_factory=dict)
+    engine_pss_loaded: int | None = None
+    """For our server over an engine: the engine's PSS, sampled apart from ours."""
+    engine_pss_peak: int | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    """The value of a one-row, one-column answer (a count) on the first run, to compare between engines."""
+    page_errors: dict[str, int] = field(default_factory=dict)
+    companion: Sampler | None = field(default=None, repr=False)
+    """The sampler of the engine behind our server, if any."""
 
 
 @dataclass
@@ -202,18 +227,35 @@ def oxigraph(
         stop(server.process)
 
 
-@contextmanager
-def ours(
-    data: Path, work: Path, options: Options, result: Result, sampler: Sampler, progress: Progress
-) -> Iterator[Server | None]:
-    """``python -m server serve --data FILE`` with a private cache and no reasoning."""
-    port, log = free_port(), work / "ours.log"
-    env = {**os.environ, "KG_CACHE_DIR": str(work / "cache"), "KG_REASONING": "no", "KG_HOST": "127.0.0.1"}
+def _our_env(work: Path, options: Options, cache: str = "cache") -> dict[str, str]:
+    env = {**os.environ, "KG_CACHE_DIR": str(work / cache), "KG_REASONING": "no", "KG_HOST": "127.0.0.1"}
     env["KG_QUERY_TIMEOUT"] = str(QUERY_TIMEOUT)
     if not options.answer_cache:
         env["KG_ANSWER_CACHE_BYTES"] = "0"
+    return env
+
+
+ENGINE_CACHE = "cache-engine"
+"""Our cache directory for the runs over an engine: built once by ``push --marker``, then reused."""
+
+
+@contextmanager
+def ours(
+    data: Path,
+    work: Path,
+    options: Options,
+    result: Result,
+    sampler: Sampler,
+    progress: Progress,
+    engine: str | None = None,
+) -> Iterator[Server | None]:
+    """``python -m server serve --data FILE`` with a private cache and no reasoning; over ``engine`` if given."""
+    port, log = free_port(), work / ("ours.log" if engine is None else f"{result.name.replace(' ', '-')}.log")
+    env = _our_env(work, options, "cache" if engine is None else ENGINE_CACHE)
     command = [sys.executable, "-m", "server", "serve", "--data", str(data), "--port", str(port)]
     command += ["--base-uri", BASE, "--workers", "2", "--threads", "4"]
+    if engine is not None:
+        command += ["--engine", engine]
     started = time.monotonic()
     server = Server(spawn(command, log, env), port, "/sparql", log)
     try:
@@ -221,6 +263,216 @@ def ours(
         yield server if wait_ready(server, started, options.deadline, result, sampler, progress) else None
     finally:
         stop(server.process)
+
+
+# ---------------------------------------------------------------- engines behind our server
+
+
+def marker_file(data: Path, work: Path, options: Options, progress: Progress) -> Path:
+    """The data version's marker as one N-Quads line (``push --marker``), written to ``work/marker.nq``.
+
+    It builds our cache for the runs over an engine (``ENGINE_CACHE``) on the way, so those runs start
+    from a built cache.
+    """
+    command = [sys.executable, "-m", "server", "push", "--data", str(data), "--base-uri", BASE, "--marker"]
+    progress("building our cache and the version marker for the runs over an engine (push --marker)")
+    try:
+        done = subprocess.run(  # noqa: S603 - a fixed command line built here
+            command, capture_output=True, env=_our_env(work, options, ENGINE_CACHE), timeout=options.deadline
+        )
+    except subprocess.TimeoutExpired:
+        raise KgError(f"push --marker did not finish within {options.deadline:.0f} s") from None
+    lines = [line for line in done.stdout.decode(errors="replace").splitlines() if line.rstrip().endswith(" .")]
+    if done.returncode or len(lines) != 1:
+        raise KgError(f"push --marker failed ({done.returncode}): {done.stderr.decode(errors='replace')[-500:]}")
+    path = work / "marker.nq"
+    path.write_text(lines[0] + "\n", encoding="utf-8")
+    return path
+
+
+def _run_bounded(command: list[str], log: Path, seconds: float, sampler: Sampler) -> str:
+    """Run a loader to its end within ``seconds``; '' when it succeeded, else what went wrong."""
+    process = spawn(command, log)
+    try:
+        sampler.watch(process.pid)
+        process.wait(timeout=max(seconds, 1.0))
+    except subprocess.TimeoutExpired:
+        return f"load not done after {seconds:.0f} s"
+    finally:
+        stop(process)
+    return f"load exited with code {process.returncode}: {_last_line(log)}" if process.returncode else ""
+
+
+@contextmanager
+def oxigraph_with_marker(
+    data: Path, work: Path, options: Options, result: Result, sampler: Sampler, progress: Progress
+) -> Iterator[Server | None]:
+    """A fresh Oxigraph store with the graph (default graph) and the marker (its named graph), served read-only.
+
+    Without ``--union-default-graph``: the default graph is then the synthetic graph alone, as in the
+    reference run, and our server, which names no dataset for data without named graphs, sees the same.
+    """
+    command, store, log = oxigraph_command(), work / "oxigraph-engine-store", work / "oxigraph-engine.log"
+    started = time.monotonic()
+    for file, form in ((data, "nt"), (work / "marker.nq", "nq")):
+        left = options.deadline - (time.monotonic() - started)
+        load = [command, "load", "--location", str(store), "--file", str(file), "--format", form]
+        result.note = _run_bounded(load, log, left, sampler)
+        if result.note:
+            yield None
+            return
+    result.load = time.monotonic() - started
+    port = free_port()
+    serve = [command, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}"]
+    server = Server(spawn(serve, log), port, "/query", log)
+    try:
+        sampler.watch(server.process.pid)
+        yield server if wait_ready(server, started, options.deadline, result, sampler, progress) else None
+    finally:
+        stop(server.process)
+
+
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile       = {folder}/virtuoso.db
+ErrorLogFile       = {folder}/virtuoso.log
+LockFile           = {folder}/virtuoso.lck
+TransactionFile    = {folder}/virtuoso.trx
+xa_persistent_file = {folder}/virtuoso.pxa
+ErrorLogLevel      = 7
+FileExtend         = 200
+Striping           = 0
+TempStorage        = TempDatabase
+
+[TempDatabase]
+DatabaseFile       = {folder}/virtuoso-temp.db
+TransactionFile    = {folder}/virtuoso-temp.trx
+Striping           = 0
+
+[Parameters]
+ServerPort             = 127.0.0.1:{isql_port}
+DisableUnixSocket      = 1
+DisableTcpSocket       = 0
+MaxClientConnections   = 40
+CheckpointInterval     = 0
+O_DIRECT               = 0
+CaseMode               = 2
+AllowOSCalls           = 0
+DirsAllowed            = ., {work}
+NumberOfBuffers        = 170000
+MaxDirtyBuffers        = 130000
+
+[HTTPServer]
+ServerPort             = 127.0.0.1:{http_port}
+ServerRoot             = {folder}/vsp
+MaxClientConnections   = 40
+ServerThreads          = 40
+EnabledDavVSP          = 0
+HTTPProxyEnabled       = 0
+Charset                = UTF-8
+
+[SPARQL]
+ResultSetMaxRows           = {max_rows}
+MaxQueryCostEstimationTime = 0
+MaxQueryExecutionTime      = 0
+"""
+"""A minimal virtuoso.ini (the settings of tests/engines.py's, with more HTTP threads than the 32 clients and
+the buffers of Virtuoso's 2 GB example): files in one folder, 127.0.0.1 only, no time or cost limit of its own,
+``ResultSetMaxRows`` above our KG_MAX_RESULTS so that Virtuoso never cuts an answer short."""
+VIRTUOSO_MAX_ROWS = 1_000_000
+VIRTUOSO_LOAD = (
+    "ld_dir('{work}', '{data}', '{graph}'); ld_dir('{work}', 'marker.nq', '{graph}'); rdf_loader_run(); checkpoint;"
+    " select 'LOAD-ERROR', ll_file, ll_error from DB.DBA.LOAD_LIST where ll_error is not null;"
+    " select 'LOADED', count(*) from DB.DBA.LOAD_LIST where ll_state = 2;"
+)
+"""Register the graph (into ``VIRTUOSO_GRAPH``) and the marker (into its own graph, named in the file), load both,
+make them durable, then report the files with errors and the files loaded (the loader records errors, it does
+not fail)."""
+
+
+def virtuoso_commands() -> tuple[str, str]:
+    """``virtuoso-t`` and ``isql-vt`` of Debian package ``virtuoso-opensource``."""
+    server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    if not server or not isql:
+        raise ToolMissing("Virtuoso is missing: apt-get install virtuoso-opensource (virtuoso-t, isql-vt)")
+    return server, isql
+
+
+@contextmanager
+def virtuoso(
+    data: Path, work: Path, options: Options, result: Result, sampler: Sampler, progress: Progress
+) -> Iterator[Server | None]:
+    """Virtuoso in a folder of its own with the graph and the marker bulk-loaded; None when not ready in time.
+
+    'ready' is until the load is done and checkpointed; 'load' is the bulk load alone.
+    """
+    program, isql = virtuoso_commands()
+    folder = work / f"virtuoso-{result.name.replace(' ', '-')}"
+    (folder / "vsp").mkdir(parents=True)
+    isql_port, http_port = free_port(), free_port()
+    ini = folder / "virtuoso.ini"
+    text = VIRTUOSO_INI.format(
+        folder=folder, work=work, isql_port=isql_port, http_port=http_port, max_rows=VIRTUOSO_MAX_ROWS
+    )
+    ini.write_text(text, encoding="utf-8")
+    log = folder / "stdout.log"
+    started = time.monotonic()
+    server = Server(spawn([program, "+foreground", "+configfile", str(ini)], log), http_port, "/sparql", log)
+    try:
+        sampler.watch(server.process.pid)
+        if not wait_ready(server, started, options.deadline, result, sampler, progress):
+            yield None
+            return
+        progress(f"{result.name}: answering after {result.ready:.1f} s, bulk-loading")
+        loading = time.monotonic()
+        script = VIRTUOSO_LOAD.format(work=work, data=data.name, graph=VIRTUOSO_GRAPH)
+        command = [isql, str(isql_port), "dba", "dba", "VERBOSE=OFF", "BANNER=OFF", "PROMPT=OFF", "ERRORS=STDOUT"]
+        left = max(options.deadline - (loading - started), 1.0)
+        try:
+            done = subprocess.run(  # noqa: S603 - a fixed command line built here
+                [*command, f"exec={script}"], capture_output=True, timeout=left, cwd=folder
+            )
+            output = done.stdout.decode(errors="replace") + done.stderr.decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            done, output = None, ""
+            result.note = f"bulk load not done after {options.deadline:.0f} s"
+        loaded = [line.split() for line in output.splitlines() if line.startswith("LOADED")]
+        if done is not None and (
+            done.returncode or "*** Error" in output or "LOAD-ERROR" in output or not loaded or loaded[0][-1] != "2"
+        ):
+            result.note = f"bulk load failed: {' '.join(output.split())[-300:]}"
+        if result.note:
+            yield None
+            return
+        result.load, result.ready = time.monotonic() - loading, time.monotonic() - started
+        yield server
+    finally:
+        stop(server.process)
+
+
+ENGINE_STARTERS = {"oxigraph": oxigraph_with_marker, "virtuoso": virtuoso}
+
+
+def over(engine: str) -> Starter:
+    """A starter of our server in front of ``engine``, itself started first; its memory is sampled apart."""
+
+    @contextmanager
+    def start(
+        data: Path, work: Path, options: Options, result: Result, sampler: Sampler, progress: Progress
+    ) -> Iterator[Server | None]:
+        behind = Result(f"{engine} behind ours")
+        result.companion = Sampler()
+        with ENGINE_STARTERS[engine](data, work, options, behind, result.companion, progress) as server:
+            if server is None:
+                result.note = f"{engine}: {behind.note}"
+                yield None
+                return
+            progress(f"{result.name}: {engine} ready after {behind.ready:.1f} s")
+            url = f"http://127.0.0.1:{server.port}{server.sparql}"
+            with ours(data, work, options, result, sampler, progress, engine=url) as mine:
+                yield mine
+
+    return start
 
 
 # ---------------------------------------------------------------- measuring
@@ -249,12 +501,26 @@ def one_client(server: Server, summary: Summary, options: Options, result: Resul
                     continue
                 if run == 0:
                     result.sizes[query.name] = answer_size(query.accept, body)
+                    if result.sizes[query.name] == 1 and query.accept == SELECT_JSON:
+                        result.values[query.name] = _single_value(body)
                 else:
                     durations.append(elapsed)
             result.latency[query.name], result.errors[query.name] = durations, errors
             progress(f"{result.name}: {query.name}: p50 {percentile(durations, 50)} ms")
     finally:
         client.close()
+
+
+def _single_value(body: bytes) -> str:
+    """The value of the only binding of a one-row SELECT answer, or the boolean of an ASK."""
+    try:
+        parsed = json.loads(body)
+        if "boolean" in parsed:
+            return str(parsed["boolean"]).lower()
+        (row,) = parsed["results"]["bindings"]
+        return ", ".join(str(term["value"]) for term in row.values())
+    except (ValueError, KeyError, TypeError):
+        return "?"
 
 
 def many_clients(server: Server, summary: Summary, clients: int, options: Options) -> tuple[float, int]:
@@ -296,7 +562,7 @@ def pages(server: Server, summary: Summary, options: Options, result: Result) ->
     client = Client(server.port)
     try:
         for name, template in PAGES:
-            durations = []
+            durations, errors = [], 0
             for run in range(options.runs + 1):
                 path = template.format(city=rng.randrange(summary.plan.cities))
                 started = time.perf_counter()
@@ -304,9 +570,11 @@ def pages(server: Server, summary: Summary, options: Options, result: Result) ->
                     status, _ = client.get(path, "text/html")
                 except FAILURES:
                     status = 0
-                if status == 200 and run:
+                if status != 200:
+                    errors += 1
+                elif run:
                     durations.append((time.perf_counter() - started) * 1000)
-            result.pages[name] = durations
+            result.pages[name], result.page_errors[name] = durations, errors
     finally:
         client.close()
 
@@ -315,8 +583,9 @@ Starter = Callable[[Path, Path, Options, "Result", Sampler, Progress], AbstractC
 
 
 def measure(name: str, start: Starter, data: Summary, work: Path, options: Options, progress: Progress) -> Result:
-    """Start one server, measure it, stop it."""
+    """Start one server (with the engine behind it, if any), measure it, stop it."""
     result, sampler = Result(name), Sampler()
+    ours_ = name.startswith("ours")
     progress(f"{name}: starting (deadline {options.deadline:.0f} s)")
     try:
         with start(data.path, work, options, result, sampler, progress) as server:
@@ -324,20 +593,34 @@ def measure(name: str, start: Starter, data: Summary, work: Path, options: Optio
                 progress(f"{name}: {result.note}")
                 return result
             progress(f"{name}: ready after {result.ready:.1f} s")
-            if name == "ours":
+            if ours_:
                 wait_complete(server, started_at(result), options.deadline, result, sampler, progress)
             time.sleep(1)
             result.pss_loaded = sampler.sample()
+            if result.companion is not None:
+                result.engine_pss_loaded = result.companion.sample()
             one_client(server, data, options, result, progress)
             for clients in options.clients:
                 result.throughput[clients] = many_clients(server, data, clients, options)
                 progress(f"{name}: {clients} clients: {result.throughput[clients][0]:.0f} requests/s")
-            if name == "ours":
+            if ours_:
                 pages(server, data, options, result)
     finally:
         sampler.stop()
         result.pss_peak = sampler.peak or None
+        if result.companion is not None:
+            result.companion.stop()
+            result.engine_pss_peak = result.companion.peak or None
     return result
+
+
+@dataclass
+class Pair:
+    """One engine measured alone and behind our server."""
+
+    engine: str
+    alone: Result
+    over: Result
 
 
 @dataclass
@@ -350,11 +633,18 @@ class Report:
     machine: dict[str, str]
     ours: Result
     oxigraph: Result
+    pairs: list[Pair] = field(default_factory=list)
 
 
 def run(options: Options, progress: Progress = silent) -> Report:
-    """Generate the graph, measure Oxigraph then our server on it; temporary files are removed."""
+    """Generate the graph, measure Oxigraph then our server on it, then each engine of ``options.engines`` alone
+    and behind our server; temporary files are removed."""
     oxigraph_command()
+    if "virtuoso" in options.engines:
+        virtuoso_commands()
+    unknown = set(options.engines) - set(ENGINES)
+    if unknown:
+        raise KgError(f"unknown engine(s) {', '.join(sorted(unknown))}: choose among {', '.join(ENGINES)}")
     machine = machine_facts()
     with tempfile.TemporaryDirectory(prefix="clip-kg-bench-") as folder:
         work = Path(folder)
@@ -363,5 +653,13 @@ def run(options: Options, progress: Progress = silent) -> Report:
         size = summary.path.stat().st_size
         reference = measure("oxigraph", oxigraph, summary, work, options, progress)
         mine = measure("ours", ours, summary, work, options, progress)
+        pairs = []
+        if options.engines:
+            marker_file(summary.path, work, options, progress)
+        for engine in options.engines:
+            alone = reference if engine == "oxigraph" else measure(engine, virtuoso, summary, work, options, progress)
+            pairs.append(
+                Pair(engine, alone, measure(f"ours over {engine}", over(engine), summary, work, options, progress))
+            )
     machine["load average after"] = load_average()
-    return Report(options, summary, size, machine, mine, reference)
+    return Report(options, summary, size, machine, mine, reference, pairs)

@@ -90,6 +90,18 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_argument(
         "--answer-cache", action="store_true", help="keep our server's answer cache on (default off: Oxigraph has none)"
     )
+    benchmark.add_argument(
+        "--engine",
+        dest="bench_engines",
+        action="append",
+        nargs="+",
+        choices=("oxigraph", "virtuoso"),
+        default=[],
+        help="with --against-oxigraph: also measure this engine (oxigraph, virtuoso) alone and behind our server "
+        "(serve --engine); "
+        "repeatable or a list (default none)",
+        metavar="ENGINE",
+    )
     return parser
 
 
