@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.cli.loadtest import PAGES, Report
+from server.cli.loadtest import PAGES, Options, Pair, Report, Result
 from server.cli.processes import mib
 from server.cli.querymix import QUERIES, percentile
 
@@ -18,21 +18,16 @@ def _seconds(value: float | None, note: str) -> str:
     return f"{value:.1f}" if value is not None else (note or "-")
 
 
-def rows(report: Report) -> list[tuple[str, str, str, str]]:
-    """(what, ours, Oxigraph, ratio) for every figure."""
-    a, b, runs = report.ours, report.oxigraph, f"{report.options.runs + 1} runs"
-    table = [("ready (s)", _seconds(a.ready, a.note), _seconds(b.ready, b.note))]
-    table += [("load (s)", _seconds(a.load, ""), _seconds(b.load, ""))]
-    table += [("statistics and dumps written (s)", _seconds(a.complete, ""), "n/a")]
-    table += [("PSS loaded, idle (MiB)", mib(a.pss_loaded), mib(b.pss_loaded))]
-    table += [("PSS peak, sampled (MiB)", mib(a.pss_peak), mib(b.pss_peak))]
+def _queries_and_clients(a: Result, b: Result, options: Options) -> list[tuple[str, str, str]]:
+    """(what, a, b) for the query mix at one client and the lookup mix at each concurrency level."""
+    table, runs = [], f"{options.runs + 1} runs"
     for query in QUERIES:
         rows_a, rows_b = a.sizes.get(query.name, "-"), b.sizes.get(query.name, "-")
         mine, ref = a.latency.get(query.name, []), b.latency.get(query.name, [])
         table += [(f"{query.name} p{pc} (ms)", percentile(mine, pc), percentile(ref, pc)) for pc in (50, 95)]
         errors_a, errors_b = a.errors.get(query.name, "-"), b.errors.get(query.name, "-")
         table.append((f"  answer size / failed of {runs}", f"{rows_a} / {errors_a}", f"{rows_b} / {errors_b}"))
-    for clients in report.options.clients:
+    for clients in options.clients:
         rate_a, rate_b = a.throughput.get(clients), b.throughput.get(clients)
         table.append(
             (
@@ -42,10 +37,94 @@ def rows(report: Report) -> list[tuple[str, str, str, str]]:
             )
         )
         table.append(("  failed requests", str(rate_a[1]) if rate_a else "-", str(rate_b[1]) if rate_b else "-"))
+    return table
+
+
+def rows(report: Report) -> list[tuple[str, str, str, str]]:
+    """(what, ours, Oxigraph, ratio) for every figure."""
+    a, b = report.ours, report.oxigraph
+    table = [("ready (s)", _seconds(a.ready, a.note), _seconds(b.ready, b.note))]
+    table += [("load (s)", _seconds(a.load, ""), _seconds(b.load, ""))]
+    table += [("statistics and dumps written (s)", _seconds(a.complete, ""), "n/a")]
+    table += [("PSS loaded, idle (MiB)", mib(a.pss_loaded), mib(b.pss_loaded))]
+    table += [("PSS peak, sampled (MiB)", mib(a.pss_peak), mib(b.pss_peak))]
+    table += _queries_and_clients(a, b, report.options)
     for name, _ in PAGES:
         for percent in (50, 95):
             table.append((f"page: {name} p{percent} (ms)", percentile(a.pages.get(name, []), percent), "n/a"))
     return [(label, mine, ref, "" if label.startswith("  ") else _ratio(mine, ref)) for label, mine, ref in table]
+
+
+LOOKUP_TARGET, AGGREGATE_TARGET = 1.5, 1.1
+"""The issue's targets for our server over an engine: a lookup's p50 at most 1.5 times the engine's own,
+an aggregate's (every other query of the mix) within 10% of it."""
+
+
+def _target(label: str, ratio: str) -> str:
+    """'yes'/'no' against the target for the p50 rows of the query mix, '' for the other rows."""
+    query = next((q for q in QUERIES if label == f"{q.name} p50 (ms)"), None)
+    if query is None or ratio == "-":
+        return ""
+    limit = LOOKUP_TARGET if query.lookup else AGGREGATE_TARGET
+    return f"{'yes' if float(ratio.rstrip('x')) <= limit else 'no'} (<= {limit}x)"
+
+
+def pair_rows(pair: Pair, options: Options) -> list[tuple[str, str, str, str, str]]:
+    """(what, ours over the engine, the engine alone, ratio, target met) for one engine."""
+    a, b = pair.over, pair.alone
+    table = [("ready (s)", _seconds(a.ready, a.note), _seconds(b.ready, b.note))]
+    table += [("load (s)", _seconds(a.load, ""), _seconds(b.load, ""))]
+    table += [("PSS loaded, idle: ours (MiB)", mib(a.pss_loaded), "n/a")]
+    table += [("PSS loaded, idle: engine (MiB)", mib(a.engine_pss_loaded), mib(b.pss_loaded))]
+    table += [("PSS peak, sampled: ours (MiB)", mib(a.pss_peak), "n/a")]
+    table += [("PSS peak, sampled: engine (MiB)", mib(a.engine_pss_peak), mib(b.pss_peak))]
+    table += _queries_and_clients(a, b, options)
+    for name, _ in PAGES:
+        for percent in (50, 95):
+            table.append((f"page: {name} p{percent} (ms)", percentile(a.pages.get(name, []), percent), "n/a"))
+    ratios = [(label, x, y, "" if label.startswith("  ") else _ratio(x, y)) for label, x, y in table]
+    return [(label, x, y, ratio, _target(label, ratio)) for label, x, y, ratio in ratios]
+
+
+def differences(pair: Pair, reference: Result) -> list[str]:
+    """Where the answer sizes differ: ours over the engine against the engine alone, and the engine alone
+    against the reference Oxigraph run."""
+    lines = []
+    for query in QUERIES:
+        over, alone, ref = (r.sizes.get(query.name) for r in (pair.over, pair.alone, reference))
+        if over != alone:
+            lines.append(f"{query.name}: ours over {pair.engine} answered {over}, {pair.engine} alone {alone}")
+        if pair.alone is not reference and alone != ref:
+            lines.append(f"{query.name}: {pair.engine} alone answered {alone}, the reference Oxigraph {ref}")
+        value_over, value_alone, value_ref = (r.values.get(query.name) for r in (pair.over, pair.alone, reference))
+        if value_over != value_alone:
+            lines.append(f"{query.name}: ours over {pair.engine} gave {value_over}, {pair.engine} alone {value_alone}")
+        if pair.alone is not reference and value_alone != value_ref:
+            lines.append(f"{query.name}: {pair.engine} alone gave {value_alone}, the reference Oxigraph {value_ref}")
+    for name, failed in pair.over.page_errors.items():
+        if failed:
+            lines.append(f"page {name}: {failed} requests of ours over {pair.engine} failed (not status 200)")
+    return lines
+
+
+def pair_heading(pair: Pair, report: Report) -> list[str]:
+    lines = [
+        f"{pair.engine}: ours over {pair.engine} (serve --engine, {pair.engine} loaded with the graph and the "
+        f"version marker; our cache built before by push --marker) against {pair.engine} alone"
+        + (" (the reference run above)" if pair.alone is report.oxigraph else ""),
+        "ratio = ours over the engine / the engine alone; target: lookups (the lookup mix's queries) p50 <= 1.5x, "
+        "the other queries (aggregates) p50 <= 1.1x; memory of our process tree and of the engine's apart",
+    ]
+    if pair.engine == "virtuoso":
+        lines.append(
+            "Virtuoso holds the graph in a named graph and answers queries without GRAPH over the union of all its "
+            "graphs, its system graphs and the marker included: whole-store counts are larger than Oxigraph's"
+        )
+    found = differences(pair, report.oxigraph)
+    lines += [f"answers differ: {line}" for line in found] or [
+        "answers: the same sizes and counts as the engine alone's"
+    ]
+    return lines
 
 
 def heading(report: Report) -> list[str]:
@@ -68,6 +147,12 @@ def render_text(report: Report) -> str:
     width = max(len(label) for label, *_ in table) + 2
     lines = [*heading(report), "", f"{'':<{width}}{'ours':>24}{'oxigraph':>24}{'ratio':>9}"]
     lines += [f"{label:<{width}}{mine:>24}{ref:>24}{ratio:>9}" for label, mine, ref, ratio in table]
+    for pair in report.pairs:
+        found = pair_rows(pair, report.options)
+        width = max(len(label) for label, *_ in found) + 2
+        lines += ["", *pair_heading(pair, report), ""]
+        lines.append(f"{'':<{width}}{'ours over ' + pair.engine:>24}{pair.engine:>24}{'ratio':>9}  target")
+        lines += [f"{label:<{width}}{x:>24}{y:>24}{ratio:>9}  {met}".rstrip() for label, x, y, ratio, met in found]
     return "\n".join(lines) + "\n"
 
 
@@ -76,4 +161,13 @@ def render_markdown(report: Report) -> str:
     lines = [f"- {line}" for line in heading(report)]
     lines += ["", "| measure | ours | Oxigraph | ratio |", "|---|---:|---:|---:|"]
     lines += [f"| {label.strip()} | {mine} | {ref} | {ratio} |" for label, mine, ref, ratio in rows(report)]
+    for pair in report.pairs:
+        lines += ["", f"### {pair.engine}: ours over {pair.engine} and {pair.engine} alone", ""]
+        lines += [f"- {line}" for line in pair_heading(pair, report)]
+        lines += ["", f"| measure | ours over {pair.engine} | {pair.engine} alone | ratio | target met |"]
+        lines.append("|---|---:|---:|---:|---|")
+        lines += [
+            f"| {label.strip()} | {x} | {y} | {ratio} | {met} |"
+            for label, x, y, ratio, met in pair_rows(pair, report.options)
+        ]
     return "\n".join(lines) + "\n"
