@@ -63,6 +63,19 @@ def test_each_engine_has_its_pair_with_ratios_targets_and_both_memories() -> Non
     assert "| measure | ours over virtuoso | virtuoso alone | ratio | target met |" in markdown
 
 
+def test_differing_counts_and_failed_pages_are_reported() -> None:
+    count = next(q.name for q in QUERIES if q.name.startswith("COUNT(*)"))
+    alone, over = result("virtuoso", 1.0), result("ours over virtuoso", 1.0)
+    alone.values[count], over.values[count] = "100050", "100050"
+    over.page_errors = {"city page": 21, "home page /": 0}
+    built = report([Pair("virtuoso", alone, over)])
+    built.oxigraph.values[count] = "100000"
+    text = benchreport.render_text(built)
+    assert f"answers differ: {count}: virtuoso alone gave 100050, the reference Oxigraph 100000" in text
+    assert "answers differ: page city page: 21 requests of ours over virtuoso failed" in text
+    assert "home page /: 0" not in text and "ours over virtuoso gave" not in text
+
+
 def test_engine_option_is_repeatable_or_a_list_and_deduplicated(monkeypatch: pytest.MonkeyPatch) -> None:
     args = build_parser().parse_args(
         ["benchmark", "--against-oxigraph", "--engine", "virtuoso", "oxigraph", "--engine", "virtuoso"]
