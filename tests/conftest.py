@@ -201,6 +201,7 @@ def backend_app(
     engine: engines.Engine = request.getfixturevalue(f"{request.param}_engine")
     application = create_app(settings.with_overrides(engine=engine.query_url), clip_kg)
     application.test_client_class = BufferedClient
+    application.config["KG_ENGINE_NAME"] = engine.name
     yield application
 
 

@@ -108,14 +108,13 @@ class RemoteEngine:
 
     def answer(self, job: QueryJob) -> QueryAnswer:
         """A protocol query: checked here, evaluated by the engine, counted while read, re-serialized here."""
-        if job.substitutions:
-            raise ValueError("protocol queries carry no bindings")
-        form = _parsed(job.query)
+        query = with_values(job.query, dict(job.substitutions))  # a named query's parameters
+        form = _parsed(query)
         dataset = (job.default_graphs, job.named_graphs)
         if isinstance(form, pyoxigraph.QueryTriples):
-            body = self._post(job.query, GRAPH, *dataset, limit=job.max_results, counter=_LineRows())
+            body = self._post(query, GRAPH, *dataset, limit=job.max_results, counter=_LineRows())
             return graph_answer((q.triple for q in pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.N_TRIPLES)), job)
-        body = self._post(job.query, RESULTS, *dataset, limit=job.max_results, counter=JsonRows())
+        body = self._post(query, RESULTS, *dataset, limit=job.max_results, counter=JsonRows())
         return answer_of(_parse_results(body), job)
 
     def quads(self, subject: Term | None = None, predicate: str | None = None, obj: Term | None = None) -> list[Quad]:

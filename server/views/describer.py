@@ -64,7 +64,9 @@ class Describer(Lookup):
 
     def classes(self, iri: str) -> set[str]:
         """Every class of a resource, with their superclasses from the ontology if it is loaded."""
-        query = "SELECT ?s ?c WHERE { ?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?c }"
+        query = (
+            "SELECT ?s ?c WHERE { { ?s a ?c } UNION { ?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?c } }"
+        )
         return {row["c"].value for row in self.data.engine.rows(query, s=Iri(iri)) if isinstance(row.get("c"), Iri)}
 
     def sources(self, iri: str) -> tuple[SourceRef, ...]:

@@ -47,7 +47,8 @@ CLASSES = """SELECT ?class (COUNT(DISTINCT ?iri) AS ?entities) (COUNT(DISTINCT ?
 WHERE { GRAPH ?g { ?s a ?class } FILTER(isIRI(?class)) BIND(IF(isIRI(?s), ?s, ?none) AS ?iri) }
 GROUP BY ?class ORDER BY ?class"""
 PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY ?p"
-EXAMPLE = "SELECT ?type ?s WHERE { ?s a/rdfs:subClassOf* ?type FILTER(isIRI(?s)) } ORDER BY ?s LIMIT 1"
+EXAMPLE = """SELECT ?type ?s WHERE { { ?s a ?type } UNION { ?s a/rdfs:subClassOf+ ?type } FILTER(isIRI(?s)) }
+ORDER BY ?s LIMIT 1"""
 NETWORK = "SELECT ?Network ?network WHERE { ?network a ?Network FILTER(isIRI(?network)) } ORDER BY ?network LIMIT 1"
 DATES = """SELECT * WHERE {
   { ?network ?startDate ?date } UNION { ?network ?endDate ?date }

@@ -61,10 +61,14 @@ KINDS: dict[str, tuple[str, str, str]] = {  # kind: clip class, heading, pattern
         "{ ?item clip:dateNote ?detail FILTER NOT EXISTS { ?item clip:startDate ?start } }",
     ),
 }
-ITEMS = f"SELECT ?class ?item ?itemEn ?itemAny WHERE {{ ?item a/rdfs:subClassOf* ?class . {LABELS.format('item')} }}"
-DETAILS = "SELECT ?class ?item ?detail WHERE {{ ?item a/rdfs:subClassOf* ?class . {0} }}"
+INSTANCE_OF = "{{ ?item a ?class }} UNION {{ ?item a/rdfs:subClassOf+ ?class }}"
+"""?item is an instance of ?class or of a subclass. (Not a/rdfs:subClassOf*: Virtuoso 7.2 gives one row for that
+path followed by other patterns.)"""
+ITEMS = f"SELECT ?class ?item ?itemEn ?itemAny WHERE {{ {INSTANCE_OF} {LABELS.format('item')} }}"
+DETAILS = "SELECT ?class ?item ?detail WHERE {{ " + INSTANCE_OF + " {0} }}"
 COUNTS = """SELECT ?class (COUNT(DISTINCT ?item) AS ?n)
-  WHERE {{ VALUES ?class {{ {0} }} ?item a/rdfs:subClassOf* ?class }} GROUP BY ?class"""
+  WHERE {{ VALUES ?class {{ {0} }} {{ ?item a ?class }} UNION {{ ?item a/rdfs:subClassOf+ ?class }} }}
+  GROUP BY ?class"""
 MODULES = f"""SELECT ?module ?number ?moduleEn ?moduleAny ?title ?description WHERE {{
   ?module a clip:ResearchModule . {LABELS.format("module")} OPTIONAL {{ ?module clip:moduleNumber ?number }}
   OPTIONAL {{ ?module dcterms:title ?title }} OPTIONAL {{ ?module dcterms:description ?description }}

@@ -41,11 +41,14 @@ COUNT_USES = (
     "GROUP BY ?property"
 )
 INSTANCES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT %(group)s?instance (SAMPLE(?name) AS ?label) WHERE {
-  ?instance a %(class)s .
-  OPTIONAL { ?instance rdfs:label ?name FILTER(lang(?name) = "" || langMatches(lang(?name), "en")) }
-} GROUP BY %(group)s?instance ORDER BY LCASE(STR(?label)) ?instance"""
-"""The instances of a class, labelled: bound by substitution for the page, written out for the SPARQL link."""
+SELECT %(group)s?instance ?label WHERE {
+  { SELECT %(group)s?instance (SAMPLE(?name) AS ?label) WHERE {
+      ?instance a %(class)s .
+      OPTIONAL { ?instance rdfs:label ?name FILTER(lang(?name) = "" || langMatches(lang(?name), "en")) }
+    } GROUP BY %(group)s?instance }
+} ORDER BY LCASE(STR(?label)) ?instance"""
+"""The instances of a class, labelled: bound by substitution for the page, written out for the SPARQL link.
+Sorted outside the grouping sub-select: Virtuoso 7.2 refuses ORDER BY over an expression of an aggregate's alias."""
 
 
 @dataclass(frozen=True)

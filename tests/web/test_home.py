@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,14 @@ from server.views.home import KINDS
 from server.web.app import create_app
 
 from ..conftest import DATA
+
+
+@pytest.fixture
+def client(backend_app: Flask) -> Iterator[FlaskClient]:
+    """A test client of the site over each backend: the embedded store, the Oxigraph server, Virtuoso."""
+    with backend_app.test_client() as test_client:
+        yield test_client
+
 
 PREFIXES = """PREFIX clip: <https://w3id.org/clip-network/def/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -23,6 +23,14 @@ from server.web.state import AppState
 from tests.browser import needs_browser, save_screenshot
 from tests.conftest import OTHER_BASE
 
+
+@pytest.fixture
+def client(backend_app: Flask) -> Iterator[FlaskClient]:
+    """A test client of the site over each backend: the embedded store, the Oxigraph server, Virtuoso."""
+    with backend_app.test_client() as test_client:
+        yield test_client
+
+
 try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
