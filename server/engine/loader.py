@@ -153,6 +153,14 @@ class StoreWriter:
     def __len__(self) -> int:
         return len(self.store)
 
+    def default_graph_size(self) -> int:
+        """Quads in the default graph (the store's own, not the union of all graphs)."""
+        found = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        if not isinstance(found, pyoxigraph.QuerySolutions):
+            raise TypeError("expected solutions")
+        count = next(iter(found))["n"]
+        return int(count.value) if isinstance(count, pyoxigraph.Literal) else 0
+
     def graph_names(self) -> list[str]:
         """IRIs of the named graphs that hold quads."""
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, pyoxigraph.NamedNode))

@@ -3,7 +3,10 @@
 Only standard SPARQL 1.1 Query and Protocol cross the wire. Every request names its
 dataset (``default-graph-uri`` and ``named-graph-uri``: the data's graphs, unless the
 client named others), so the default graph is the union of the data's graphs on every
-engine, and an engine's own system graphs (Virtuoso's) never show. Answers come back as
+engine, and an engine's own system graphs (Virtuoso's) never show. Data loaded in bulk
+into the default graph is the exception: no protocol parameter can name that graph, so
+its requests name no dataset and rely on the engine's default graph being the union of
+all graphs (the Oxigraph server with ``--union-default-graph``). Answers come back as
 SPARQL JSON results or N-Triples, are counted while they are read (past the row limit the
 connection is closed and the query refused) and are re-serialized by the same code as the
 embedded store's, so a client sees the same formats whichever engine is behind the site.
@@ -51,6 +54,9 @@ PARTIAL = ("X-SQL-State",)
 """Headers by which an engine says it answered only part of the query (Virtuoso's anytime queries)."""
 VERSION_PREDICATE = "http://www.w3.org/2002/07/owl#versionInfo"
 QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+QUADS_AND_DEFAULT = """SELECT ?s ?p ?o ?g WHERE {
+  { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } } } }"""
+"""For data with a default graph: its triples are those of the (union) default graph in no named graph."""
 SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 MENTIONS = "ASK { { GRAPH ?g { ?x ?p ?o } } UNION { GRAPH ?g { ?s ?p ?x } } }"
 BNODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")([^"]*)"')
@@ -66,11 +72,14 @@ class RemoteEngine:
         timeout: float = 10.0,
         connections: int = 8,
         changed_literals: Path | None = None,
+        default_graph: bool = False,
     ):
         """``changed_literals``: N-Quads of the literals engines keep in another form than the data
         (``loader.changed_literals``); ``quads`` gives them back as written, as the embedded store does."""
         self.url = url
         self.graphs = tuple(graphs)
+        self.default_graph = default_graph
+        """True when the data has triples in the default graph (loaded in bulk from triple files)."""
         self.timeout = timeout
         self.connections = connections
         self._pid = -1
@@ -128,11 +137,11 @@ class RemoteEngine:
             bindings["o"] = obj
         if isinstance(subject, Literal) or _any_blank(bindings):
             return []
-        found = self.rows(QUADS, **bindings)
+        found = self.rows(QUADS_AND_DEFAULT if self.default_graph else QUADS, **bindings)
         quads = [
-            Quad(row["s"], row["p"], row["o"], row["g"].value)  # type: ignore[arg-type]
+            Quad(row["s"], row["p"], row["o"], row["g"].value if "g" in row else "")  # type: ignore[arg-type]
             for row in found
-            if {"s", "p", "o", "g"} <= row.keys()
+            if {"s", "p", "o"} <= row.keys()
         ]
         return [self._as_written(quad) for quad in quads]
 
@@ -195,8 +204,8 @@ class RemoteEngine:
             QueryTimeout: no whole answer within the time limit, or the engine says it answered in part.
             ResultTooLarge: more rows than ``limit``, counted, or the engine says it cut the result.
         """
-        if not default_graphs and not named_graphs:
-            default_graphs = named_graphs = self.graphs
+        if not default_graphs and not named_graphs and not self.default_graph:
+            default_graphs = named_graphs = self.graphs  # a dataset cannot name the default graph: then none
         fields = [("query", query)] + [("default-graph-uri", g) for g in default_graphs]
         fields += [("named-graph-uri", g) for g in named_graphs]
         started = time.monotonic()

@@ -48,7 +48,7 @@ SHACL_RATE = 1_000
 HERMIT_RATE = 3_000
 """Triples per second HermiT classified the CLIP graph here (1.8 s for 5,920 triples)."""
 CACHE_FORMAT = 1  # bump when the content of cached inferred graphs changes
-STORE_FORMAT = 1  # bump when what a store folder holds changes
+STORE_FORMAT = 2  # bump when what a store folder holds changes
 BUILD_RECORD = "build.json"
 ONTOLOGY_FILE = "ontology.nt"
 KEEP_VERSIONS = 3
@@ -74,6 +74,8 @@ class KnowledgeGraph:
     prefixes: tuple[tuple[str, str], ...]
     """(prefix, namespace) pairs of the data, longest namespace first."""
     quads: int
+    default_graph_quads: int
+    """Quads in the default graph: data loaded in bulk from triple files (0 for the CLIP graph)."""
     validation: ValidationReport | None
     inferred_from_cache: bool
     reused: bool = False
@@ -187,6 +189,7 @@ def opened(folder: Path, reused: bool = False) -> KnowledgeGraph:
         version=record["version"],
         names=tuple(record["graphs"]),
         quads=record["quads"],
+        default_graph_quads=record["default_graph_quads"],
         prefixes=tuple((prefix, namespace) for prefix, namespace in record["prefixes"]),
         validation=validation,
         inferred_from_cache=reused or record["inferred_from_cache"],
@@ -232,9 +235,9 @@ def _fill_through_rdflib(
     )
     with StoreWriter(partial / "oxigraph", progress) as store:
         store.load(partial / "source.nq")
-        graphs, quads = store.graph_names(), len(store)
+        graphs, quads, default = store.graph_names(), len(store), store.default_graph_size()
     bound = [(prefix, str(namespace)) for prefix, namespace in dataset.namespaces() if prefix]
-    return _record(graphs, quads, bound, validated=report is not None, inferred_from_cache=cached)
+    return _record(graphs, quads, default, bound, validated=report is not None, inferred_from_cache=cached)
 
 
 def _fill_in_bulk(
@@ -253,19 +256,25 @@ def _fill_in_bulk(
             progress(f"loading {path} ({number}/{len(inputs.data)}, {path.stat().st_size / 1e6:,.1f} MB)")
             moving = base != CANONICAL_BASE and mentions_bytes(path, CANONICAL_BASE.encode())
             store.load(path, rebase=iri_mover(base) if moving else None)
-        graphs, quads = store.graph_names(), len(store)
+        graphs, quads, default = store.graph_names(), len(store), store.default_graph_size()
         progress(f"{quads:,} quads in the store")
     bound = [(prefix, str(rebase(URIRef(namespace), base))) for prefix, namespace in ontology.namespaces() if prefix]
-    return _record(graphs, quads, bound, validated=False, inferred_from_cache=False)
+    return _record(graphs, quads, default, bound, validated=False, inferred_from_cache=False)
 
 
 def _record(
-    graphs: list[str], quads: int, bound: list[tuple[str, str]], validated: bool, inferred_from_cache: bool
+    graphs: list[str],
+    quads: int,
+    default: int,
+    bound: list[tuple[str, str]],
+    validated: bool,
+    inferred_from_cache: bool,
 ) -> dict[str, Any]:
     prefixes = sorted(set(bound), key=lambda pair: (-len(pair[1]), pair[0]))
     return {
         "graphs": sorted(graphs),
         "quads": quads,
+        "default_graph_quads": default,
         "prefixes": prefixes,
         "validated": validated,
         "inferred_from_cache": inferred_from_cache,

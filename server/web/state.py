@@ -165,6 +165,7 @@ def open_engine(kg: KnowledgeGraph, settings: Settings) -> tuple[Engine, Executo
         timeout=settings.query_timeout,
         connections=settings.threads,
         changed_literals=kg.changed_literals_path,
+        default_graph=kg.default_graph_quads > 0,
     )
     if not remote.holds_version(marker_graph(kg.base), kg.version):
         raise EngineMismatch(

@@ -6,17 +6,19 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
 from server.cli.push import push
 from server.config import Settings
+from server.engine.terms import Iri
 from server.errors import EngineMismatch
-from server.kg.build import KnowledgeGraph
+from server.kg.build import KnowledgeGraph, build
 from server.web.app import create_app
 
 from .. import engines
-from ..conftest import BufferedClient, needs_oxigraph
+from ..conftest import DATA, BufferedClient, needs_oxigraph
 
 pytestmark = needs_oxigraph
 ASK = {"query": "ASK { ?s ?p ?o }"}
@@ -89,3 +91,19 @@ def test_while_the_engine_is_down_every_surface_is_503_and_the_site_comes_back_b
         finally:
             again.kill()
             again.wait(timeout=10)
+
+
+def test_data_in_the_default_graph_is_found_beside_named_graphs(tmp_path: Path) -> None:
+    trig = DATA / "cli" / "other.trig"  # a default-graph triple and a named graph about the same thing
+    settings = Settings(data_files=(trig,), cache_dir=tmp_path)
+    kg = build(settings)
+    assert kg.default_graph_quads == 1
+    with engines.oxigraph(None, writable=True) as engine:
+        assert engine.store_url is not None
+        push(kg, engine.store_url, quiet)
+        app = create_app(settings.with_overrides(engine=engine.query_url), kg)
+        quads = app.extensions["kg"].engine.quads(Iri("http://example.org/thing"))
+        assert sorted((quad.predicate.value, quad.graph) for quad in quads) == [
+            ("http://example.org/label", ""),
+            ("http://example.org/source", "http://example.org/provenance"),
+        ]
