@@ -58,6 +58,8 @@ QUADS_AND_DEFAULT = """SELECT ?s ?p ?o ?g WHERE {
   { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } } } }"""
 """For data with a default graph: its triples are those of the (union) default graph in no named graph."""
 SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+DEFAULT_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } } }"
+"""Triples of the default graph that are in no named graph (the engine's default graph being the union)."""
 MENTIONS = "ASK { { GRAPH ?g { ?x ?p ?o } } UNION { GRAPH ?g { ?s ?p ?x } } }"
 BNODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")([^"]*)"')
 
@@ -163,6 +165,9 @@ class RemoteEngine:
             found = self.rows(SIZES)
             sizes = {row["g"].value: int(row["n"].value) for row in found if "g" in row}
             self._sizes = {graph: sizes.get(graph, 0) for graph in self.graphs}
+            if self.default_graph:
+                counted = self.rows(DEFAULT_SIZE)
+                self._sizes[""] = int(counted[0]["n"].value) if counted and "n" in counted[0] else 0
         return dict(self._sizes)
 
     def __len__(self) -> int:

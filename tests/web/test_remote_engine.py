@@ -102,7 +102,9 @@ def test_data_in_the_default_graph_is_found_beside_named_graphs(tmp_path: Path) 
         assert engine.store_url is not None
         push(kg, engine.store_url, quiet)
         app = create_app(settings.with_overrides(engine=engine.query_url), kg)
-        quads = app.extensions["kg"].engine.quads(Iri("http://example.org/thing"))
+        remote = app.extensions["kg"].engine
+        assert remote.graph_sizes() == {"http://example.org/provenance": 1, "": 1}
+        quads = remote.quads(Iri("http://example.org/thing"))
         assert sorted((quad.predicate.value, quad.graph) for quad in quads) == [
             ("http://example.org/label", ""),
             ("http://example.org/source", "http://example.org/provenance"),
