@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from server.engine.terms import Iri, sparql_term
 from server.errors import NotFound
 from server.formats import Format
 from server.urls import Urls
@@ -61,14 +62,14 @@ KINDS: dict[str, tuple[str, str, str]] = {  # kind: clip class, heading, pattern
         "{ ?item clip:dateNote ?detail FILTER NOT EXISTS { ?item clip:startDate ?start } }",
     ),
 }
-INSTANCE_OF = "{{ ?item a ?class }} UNION {{ ?item a/rdfs:subClassOf+ ?class }}"
-"""?item is an instance of ?class or of a subclass. (Not a/rdfs:subClassOf*: Virtuoso 7.2 gives one row for that
-path followed by other patterns.)"""
-ITEMS = f"SELECT ?class ?item ?itemEn ?itemAny WHERE {{ {INSTANCE_OF} {LABELS.format('item')} }}"
-DETAILS = "SELECT ?class ?item ?detail WHERE {{ " + INSTANCE_OF + " {0} }}"
-COUNTS = """SELECT ?class (COUNT(DISTINCT ?item) AS ?n)
-  WHERE {{ VALUES ?class {{ {0} }} {{ ?item a ?class }} UNION {{ ?item a/rdfs:subClassOf+ ?class }} }}
-  GROUP BY ?class"""
+SUBCLASSES = "SELECT ?class ?sub WHERE { VALUES ?class { CLASSES } ?sub rdfs:subClassOf+ ?class }"
+"""The subclasses of each class at any depth: a few rows, from the ontology."""
+ITEMS = "SELECT ?class ?item ?itemEn ?itemAny WHERE { TYPED ?item a ?type . " + LABELS.format("item") + " }"
+DETAILS = "SELECT ?class ?item ?detail WHERE { TYPED ?item a ?type . PATTERN }"
+COUNTS = "SELECT ?class (COUNT(DISTINCT ?item) AS ?n) WHERE { TYPED ?item a ?type } GROUP BY ?class"
+"""TYPED is a VALUES block of (?class ?type) pairs (``typed``): ``?item a ?type`` then reads the type index.
+Not ``?item a/rdfs:subClassOf* ?class``: Virtuoso 7.2 gives one row for that path followed by other patterns,
+and its UNION with ``a/rdfs:subClassOf+`` took Oxigraph seconds at a million triples."""
 MODULES = f"""SELECT ?module ?number ?moduleEn ?moduleAny ?title ?description WHERE {{
   ?module a clip:ResearchModule . {LABELS.format("module")} OPTIONAL {{ ?module clip:moduleNumber ?number }}
   OPTIONAL {{ ?module dcterms:title ?title }} OPTIONAL {{ ?module dcterms:description ?description }}
@@ -139,13 +140,14 @@ def browse_context(published: Published, kind: str) -> dict[str, Any]:
     engine, base, urls = published.engine, published.base, published.urls
     name, heading, pattern = KINDS[kind]
     best: dict[str, tuple[int, str]] = {}  # English label first, then any name, then the IRI's last segment
-    for row in select(engine, base, ITEMS, **{"class": base + "def/" + name}):
+    values = typed(published, [base + "def/" + name])
+    for row in select(engine, base, ITEMS.replace("TYPED", values)):
         item = row["item"] or ""
         found = (0, row["itemEn"]) if row["itemEn"] else (1, row["itemAny"]) if row["itemAny"] else None
         best[item] = min(best.get(item, (2, item.rstrip("/").rsplit("/", 1)[-1])), found or (3, ""))
     labels = {item: label for item, (_, label) in best.items()}
     details: dict[str, set[str]] = defaultdict(set)
-    for row in select(engine, base, DETAILS.format(pattern), **{"class": base + "def/" + name}):
+    for row in select(engine, base, DETAILS.replace("TYPED", values).replace("PATTERN", pattern)):
         if row["detail"]:
             details[row["item"] or ""].add(row["detail"])
     entries = [(label, urls.link(item), " · ".join(sorted(details[item]))) for item, label in labels.items()]
@@ -157,9 +159,21 @@ def browse_context(published: Published, kind: str) -> dict[str, Any]:
 def kind_counts(published: Published) -> dict[str, int]:
     """How many resources of each browsable kind the data holds, in the order of ``KINDS``."""
     base = published.base
-    values = " ".join(f"clip:{name}" for name, _, _ in KINDS.values())
-    found = {row["class"]: int(row["n"] or 0) for row in select(published.engine, base, COUNTS.format(values))}
+    values = typed(published, [base + "def/" + name for name, _, _ in KINDS.values()])
+    found = {
+        row["class"]: int(row["n"] or 0) for row in select(published.engine, base, COUNTS.replace("TYPED", values))
+    }
     return {kind: found.get(base + "def/" + name, 0) for kind, (name, _, _) in KINDS.items()}
+
+
+def typed(published: Published, classes: list[str]) -> str:
+    """A VALUES block pairing each class with itself and with each of its subclasses, as (?class ?type)."""
+    listed = " ".join(sparql_term(Iri(iri)) for iri in classes)
+    pairs = {(iri, iri) for iri in classes}
+    for row in select(published.engine, published.base, SUBCLASSES.replace("CLASSES", listed)):
+        pairs.add((row["class"] or "", row["sub"] or ""))
+    rows = " ".join(f"({sparql_term(Iri(cls))} {sparql_term(Iri(sub))})" for cls, sub in sorted(pairs) if sub)
+    return f"VALUES (?class ?type) {{ {rows} }}"
 
 
 def level_labels(published: Published) -> dict[str, str]:
