@@ -67,6 +67,17 @@ SUBCLASSES = "SELECT ?class ?sub WHERE { VALUES ?class { CLASSES } ?sub rdfs:sub
 ITEMS = "SELECT ?class ?item ?itemEn ?itemAny WHERE { TYPED ?item a ?type . " + LABELS.format("item") + " }"
 DETAILS = "SELECT ?class ?item ?detail WHERE { TYPED ?item a ?type . PATTERN }"
 COUNTS = "SELECT ?class (COUNT(DISTINCT ?item) AS ?n) WHERE { TYPED ?item a ?type } GROUP BY ?class"
+BROWSE_PAGE = 500
+"""Entries of a browse list shown at once; a longer list is paged by the engine, in its label order."""
+PAGE_OF_ITEMS = """SELECT ?item ?itemEn ?itemAny WHERE {
+  { SELECT ?item (SAMPLE(?en) AS ?itemEn) (SAMPLE(?any) AS ?itemAny) WHERE { TYPED ?item a ?type .
+      OPTIONAL { ?item rdfs:label ?en FILTER(LANGMATCHES(LANG(?en), "en")) }
+      OPTIONAL { ?item rdfs:label|skos:prefLabel|dcterms:title|<http://xmlns.com/foaf/0.1/name> ?any } }
+    GROUP BY ?item }
+  BIND(LCASE(STR(COALESCE(?itemEn, ?itemAny, ?item))) AS ?key)
+} ORDER BY ?key ?item LIMIT LIMIT_ OFFSET OFFSET_"""
+"""One page of a long list, sorted by the engine (sorted outside the grouping: Virtuoso refuses ORDER BY over an
+expression of an aggregate's alias)."""
 """TYPED is a VALUES block of (?class ?type) pairs (``typed``): ``?item a ?type`` then reads the type index.
 Not ``?item a/rdfs:subClassOf* ?class``: Virtuoso 7.2 gives one row for that path followed by other patterns,
 and its UNION with ``a/rdfs:subClassOf+`` took Oxigraph seconds at a million triples."""
@@ -129,7 +140,7 @@ def home_context(published: Published, facts: DatasetFacts, links: Links) -> dic
     return context
 
 
-def browse_context(published: Published, kind: str) -> dict[str, Any]:
+def browse_context(published: Published, kind: str, offset: int = 0) -> dict[str, Any]:
     """What ``browse.html`` shows: one kind of resource as a list, label (English first), a second column, a link.
 
     Raises:
@@ -139,31 +150,52 @@ def browse_context(published: Published, kind: str) -> dict[str, Any]:
         raise NotFound(f"there is no list of {kind!r}; the lists are: {', '.join(KINDS)}")
     engine, base, urls = published.engine, published.base, published.urls
     name, heading, pattern = KINDS[kind]
-    best: dict[str, tuple[int, str]] = {}  # English label first, then any name, then the IRI's last segment
     values = typed(published, [base + "def/" + name])
-    for row in select(engine, base, ITEMS.replace("TYPED", values)):
+    total = next(iter(kind_counts(published, {kind: KINDS[kind]}).values()))
+    if total > BROWSE_PAGE:
+        offset = min(offset, max(total - 1, 0)) // BROWSE_PAGE * BROWSE_PAGE
+        text = PAGE_OF_ITEMS.replace("TYPED", values).replace("LIMIT_", str(BROWSE_PAGE))
+        found = select(engine, base, text.replace("OFFSET_", str(offset)))
+        listed = " ".join(sparql_term(Iri(row["item"] or "")) for row in found if row["item"])
+        values += f" VALUES ?item {{ {listed} }}"
+    else:
+        offset, found = 0, select(engine, base, ITEMS.replace("TYPED", values))
+    best: dict[str, tuple[int, str]] = {}  # English label first, then any name, then the IRI's last segment
+    for row in found:
         item = row["item"] or ""
-        found = (0, row["itemEn"]) if row["itemEn"] else (1, row["itemAny"]) if row["itemAny"] else None
-        best[item] = min(best.get(item, (2, item.rstrip("/").rsplit("/", 1)[-1])), found or (3, ""))
+        label = (0, row["itemEn"]) if row["itemEn"] else (1, row["itemAny"]) if row["itemAny"] else None
+        best[item] = min(best.get(item, (2, item.rstrip("/").rsplit("/", 1)[-1])), label or (3, ""))
     labels = {item: label for item, (_, label) in best.items()}
     details: dict[str, set[str]] = defaultdict(set)
     for row in select(engine, base, DETAILS.replace("TYPED", values).replace("PATTERN", pattern)):
         if row["detail"]:
             details[row["item"] or ""].add(row["detail"])
     entries = [(label, urls.link(item), " · ".join(sorted(details[item]))) for item, label in labels.items()]
-    entries.sort(key=lambda entry: (sort_key(entry[0]), entry[1]))
+    if total <= BROWSE_PAGE:
+        entries.sort(key=lambda entry: (sort_key(entry[0]), entry[1]))
     lists = [(other, KINDS[other][1]) for other in KINDS]
-    return {"kind": kind, "heading": heading, "entries": entries, "lists": lists}
+    shown = (offset + 1, offset + len(entries)) if total > BROWSE_PAGE else None
+    more = {"previous": max(offset - BROWSE_PAGE, 0) if offset else None}
+    more["next"] = offset + BROWSE_PAGE if offset + BROWSE_PAGE < total else None
+    return {
+        "kind": kind,
+        "heading": heading,
+        "entries": entries,
+        "lists": lists,
+        "total": total,
+        "shown": shown,
+        **more,
+    }
 
 
-def kind_counts(published: Published) -> dict[str, int]:
-    """How many resources of each browsable kind the data holds, in the order of ``KINDS``."""
+def kind_counts(published: Published, kinds: dict[str, tuple[str, str, str]] = KINDS) -> dict[str, int]:
+    """How many resources of each browsable kind (of ``kinds``) the data holds, in their order."""
     base = published.base
-    values = typed(published, [base + "def/" + name for name, _, _ in KINDS.values()])
+    values = typed(published, [base + "def/" + name for name, _, _ in kinds.values()])
     found = {
         row["class"]: int(row["n"] or 0) for row in select(published.engine, base, COUNTS.replace("TYPED", values))
     }
-    return {kind: found.get(base + "def/" + name, 0) for kind, (name, _, _) in KINDS.items()}
+    return {kind: found.get(base + "def/" + name, 0) for kind, (name, _, _) in kinds.items()}
 
 
 def typed(published: Published, classes: list[str]) -> str:

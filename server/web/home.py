@@ -38,5 +38,7 @@ def home() -> str:
 def browse(kind: str) -> str:
     """One kind of resource as a list: label (English first), a helpful second column, a link each."""
     current = state()
-    context = current.remember(("browse", kind), lambda: browse_context(current, kind))
+    text = request.args.get("offset", "0")
+    offset = int(text) if text.isdigit() and len(text) < 10 else 0
+    context = current.remember(("browse", kind, offset), lambda: browse_context(current, kind, offset))
     return render_template("browse.html", **context)

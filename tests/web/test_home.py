@@ -241,3 +241,24 @@ def test_a_network_too_large_to_draw_is_counted_not_drawn(
     page = create_app(settings, clip_kg).test_client().get("/").get_data(as_text=True)
     assert "32 member cities: more than the 5 this page draws" in page
     assert 'class="city-map"' not in page and 'class="matrix"' not in page
+
+
+def test_a_long_browse_list_is_paged_by_the_engine(
+    settings: Settings, clip_kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server.views import home as home_view
+
+    every = re.findall(
+        r'<a href="(/doc/city/[^"]+)">',
+        create_app(settings, clip_kg).test_client().get("/browse/cities").get_data(as_text=True),
+    )
+    monkeypatch.setattr(home_view, "BROWSE_PAGE", 5)
+    client = create_app(settings, clip_kg).test_client()
+    seen: list[str] = []
+    for offset in range(0, len(every), 5):
+        page = client.get("/browse/cities", query_string={"offset": str(offset)}).get_data(as_text=True)
+        assert f"Showing {offset + 1}–{min(offset + 5, len(every))} of {len(every)}" in page
+        assert ('rel="next"' in page) == (offset + 5 < len(every)) and ('rel="prev"' in page) == (offset > 0)
+        seen += re.findall(r'<a href="(/doc/city/[^"]+)">', page)
+    assert sorted(seen) == sorted(every) and len(every) == 32
+    assert "Showing 31–32 of 32" in client.get("/browse/cities?offset=99999").get_data(as_text=True)
