@@ -39,7 +39,7 @@ class EmbeddedEngine:
         self._path: Path | None = None
         self._pid = os.getpid()
         self._opened = pyoxigraph.Store()
-        self._kept_forms: dict[Quad, Literal] = {}
+        self._written = WrittenForms()
         self._graph_sizes: dict[str, int] | None = None
         if nquads is None and dataset is not None:
             nquads = dataset.serialize(format="nquads", encoding="utf-8")
@@ -56,8 +56,7 @@ class EmbeddedEngine:
         engine = cls()
         engine._path = path
         engine._opened = pyoxigraph.Store.read_only(str(path))
-        if changed_literals is not None and changed_literals.is_file():
-            engine._kept_forms = forms_as_written(changed_literals.read_bytes())
+        engine._written = WrittenForms(changed_literals)
         return engine
 
     @property
@@ -86,7 +85,7 @@ class EmbeddedEngine:
         results = self._query(query, bindings)
         if not isinstance(results, pyoxigraph.QueryTriples):
             raise WrongQueryForm("expected a CONSTRUCT or DESCRIBE query")
-        return [Triple(_resource(t.subject), Iri(t.predicate.value), to_term(t.object)) for t in results]
+        return [Triple(resource_term(t.subject), Iri(t.predicate.value), to_term(t.object)) for t in results]
 
     def answer(self, job: QueryJob) -> QueryAnswer:
         """Evaluate a protocol query once, serialize it, and refuse it when it is over the limit.
@@ -102,10 +101,7 @@ class EmbeddedEngine:
 
     def quads_about(self, iri: str) -> tuple[list[Quad], list[Quad]]:
         """The quads with the IRI as subject, and those with it as object, in every graph."""
-        node = pyoxigraph.NamedNode(iri)
-        outgoing = [self._as_written(to_quad(q)) for q in self._store.quads_for_pattern(node, None, None, None)]
-        incoming = [to_quad(q) for q in self._store.quads_for_pattern(None, None, node, None)]
-        return outgoing, incoming
+        return self.quads(Iri(iri)), self.quads(None, None, Iri(iri))
 
     def quads(self, subject: Term | None = None, predicate: str | None = None, obj: Term | None = None) -> list[Quad]:
         """The quads matching a pattern (None matches anything; the predicate is an IRI), in every graph."""
@@ -117,11 +113,7 @@ class EmbeddedEngine:
             None if obj is None else from_term(obj),
             None,
         )
-        return [self._as_written(to_quad(q)) for q in found]
-
-    def _as_written(self, quad: Quad) -> Quad:
-        written = self._kept_forms.get(quad) if isinstance(quad.object, Literal) else None
-        return quad if written is None else Quad(quad.subject, quad.predicate, written, quad.graph)
+        return [self._written.restore(to_quad(q)) for q in found]
 
     def mentions(self, iri: str) -> bool:
         """True when the IRI is the subject or object of some triple in any graph."""
@@ -168,21 +160,47 @@ class EmbeddedEngine:
             raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
 
 
-def forms_as_written(nquads: bytes) -> dict[Quad, Literal]:
-    """Each quad as the store gives it back → its literal as the data wrote it."""
-    written = [to_quad(q) for q in pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS)]
-    probe = pyoxigraph.Store()
-    for number, quad in enumerate(written):
-        literal = from_term(quad.object)
-        probe.add(
-            pyoxigraph.Quad(pyoxigraph.NamedNode("urn:probe"), pyoxigraph.NamedNode(f"urn:probe:{number}"), literal)
-        )
-    stored = {int(q.predicate.value.rsplit(":", 1)[1]): to_term(q.object) for q in probe}
-    forms: dict[Quad, Literal] = {}
-    for number, quad in enumerate(written):
-        if isinstance(quad.object, Literal):
-            forms[Quad(quad.subject, quad.predicate, stored[number], quad.graph)] = quad.object
-    return forms
+def stored_forms(literals: Sequence[pyoxigraph.Literal]) -> list[pyoxigraph.Literal]:
+    """Each literal as a pyoxigraph store gives it back: its value kept, its form not always
+    (xsd:positiveInteger comes back as xsd:integer, "1.50"^^xsd:decimal as "1.5", oxigraph#526).
+
+    >>> decimal = pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+    >>> stored_forms([pyoxigraph.Literal("1.50", datatype=decimal)])[0].value
+    '1.5'
+    """
+    probe, subject = pyoxigraph.Store(), pyoxigraph.NamedNode("urn:probe")
+    for number, literal in enumerate(literals):
+        probe.add(pyoxigraph.Quad(subject, pyoxigraph.NamedNode(f"urn:probe:{number}"), literal))
+    kept = {int(quad.predicate.value.rsplit(":", 1)[1]): quad.object for quad in probe}
+    return [kept[number] for number in range(len(literals))]
+
+
+class WrittenForms:
+    """The literals a store keeps in another form than the data wrote them, given back as written.
+
+    Read from the N-Quads the build wrote (``loader.changed_literals``); both backends apply
+    it to the statements of resource documents, since engines keep values, not forms.
+    """
+
+    def __init__(self, changed_literals: Path | None = None):
+        self._forms: dict[Quad, Literal] = {}
+        if changed_literals is None or not changed_literals.is_file():
+            return
+        written = [
+            to_quad(q) for q in pyoxigraph.parse(path=str(changed_literals), format=pyoxigraph.RdfFormat.N_QUADS)
+        ]
+        literals = [quad for quad in written if isinstance(quad.object, Literal)]
+        stored = stored_forms([from_term(quad.object) for quad in literals])  # type: ignore[misc]
+        for quad, kept in zip(literals, stored, strict=True):
+            self._forms[Quad(quad.subject, quad.predicate, to_term(kept), quad.graph)] = quad.object  # type: ignore[assignment]
+
+    def __len__(self) -> int:
+        return len(self._forms)
+
+    def restore(self, quad: Quad) -> Quad:
+        """The quad with its literal as the data wrote it."""
+        written = self._forms.get(quad) if isinstance(quad.object, Literal) else None
+        return quad if written is None else Quad(quad.subject, quad.predicate, written, quad.graph)
 
 
 def rows_of(results: object) -> Rows:
@@ -247,10 +265,11 @@ def from_term(term: Term) -> OxigraphTerm:
 def to_quad(quad: pyoxigraph.Quad) -> Quad:
     """A pyoxigraph quad as a neutral quad."""
     graph = quad.graph_name.value if isinstance(quad.graph_name, pyoxigraph.NamedNode) else ""
-    return Quad(_resource(quad.subject), Iri(quad.predicate.value), to_term(quad.object), graph)
+    return Quad(resource_term(quad.subject), Iri(quad.predicate.value), to_term(quad.object), graph)
 
 
-def _resource(node: object) -> Iri | BlankNode:
+def resource_term(node: object) -> Iri | BlankNode:
+    """A subject as a neutral term (an IRI or a blank node, never a literal)."""
     term = to_term(node)
     if isinstance(term, Literal):
         raise TypeError("a literal cannot be a subject")

@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 import pyoxigraph
 
+from server.engine.embedded import stored_forms
 from server.errors import BadInput, DataSyntaxError
 from server.formats import RDF_FORMATS, Format
 
@@ -207,21 +208,15 @@ def mentions_bytes(path: Path, needle: bytes) -> bool:
 def changed_literals(nquads: bytes) -> bytes:
     """The quads of ``nquads`` whose literal the store would not keep as written, as N-Quads.
 
-    pyoxigraph's store keeps a literal's value, not its form: xsd:positiveInteger comes back
-    as xsd:integer, "1.50"^^xsd:decimal as "1.5" (oxigraph#526). Each literal is put through
-    an in-memory store to see what comes back.
+    pyoxigraph's store keeps a literal's value, not its form (``embedded.stored_forms``).
 
     >>> changed_literals(b'<http://a> <http://p> "7"^^<http://www.w3.org/2001/XMLSchema#positiveInteger> .\\n'
     ...     b'<http://a> <http://p> "7"^^<http://www.w3.org/2001/XMLSchema#integer> .\\n').count(b"\\n")
     1
     """
-    probe = pyoxigraph.Store()
     typed = [q for q in pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS) if _typed(q.object)]
-    subject = pyoxigraph.NamedNode("urn:probe")
-    for number, quad in enumerate(typed):
-        probe.add(pyoxigraph.Quad(subject, pyoxigraph.NamedNode(f"urn:probe:{number}"), quad.object))
-    kept = {int(q.predicate.value.rsplit(":", 1)[1]): q.object for q in probe}
-    changed = [quad for number, quad in enumerate(typed) if kept[number] != quad.object]
+    kept = stored_forms([quad.object for quad in typed])
+    changed = [quad for quad, stored in zip(typed, kept, strict=True) if stored != quad.object]
     return pyoxigraph.serialize(changed, format=pyoxigraph.RdfFormat.N_QUADS) or b""
 
 

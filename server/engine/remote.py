@@ -32,7 +32,7 @@ import urllib3
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
 from server.engine.counting import JsonRows
-from server.engine.embedded import answer_of, check_size, forms_as_written, graph_answer, rows_of, to_term
+from server.engine.embedded import WrittenForms, answer_of, check_size, graph_answer, resource_term, rows_of, to_term
 from server.engine.interface import QueryAnswer, QueryJob
 from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple, sparql_term
 from server.errors import (
@@ -88,9 +88,7 @@ class RemoteEngine:
         self._http: urllib3.PoolManager | None = None
         self._lock = threading.Lock()
         self._sizes: dict[str, int] | None = None
-        self._kept_forms: dict[Quad, Literal] = {}
-        if changed_literals is not None and changed_literals.is_file():
-            self._kept_forms = forms_as_written(changed_literals.read_bytes())
+        self._written = WrittenForms(changed_literals)
 
     def rows(self, query: str, **bindings: Term) -> Rows:
         """The solutions of a SELECT query; ``bindings`` fix variables (none match a blank node)."""
@@ -115,7 +113,7 @@ class RemoteEngine:
         if not isinstance(_parsed(text), pyoxigraph.QueryTriples):
             raise WrongQueryForm("expected a CONSTRUCT or DESCRIBE query")
         triples = pyoxigraph.parse(self._post(text, GRAPH), format=pyoxigraph.RdfFormat.N_TRIPLES)
-        return [Triple(_subject(t.subject), Iri(t.predicate.value), to_term(t.object)) for t in triples]
+        return [Triple(_subject_of(t.subject), Iri(t.predicate.value), to_term(t.object)) for t in triples]
 
     def answer(self, job: QueryJob) -> QueryAnswer:
         """A protocol query: checked here, evaluated by the engine, counted while read, re-serialized here."""
@@ -145,11 +143,7 @@ class RemoteEngine:
             for row in found
             if {"s", "p", "o"} <= row.keys()
         ]
-        return [self._as_written(quad) for quad in quads]
-
-    def _as_written(self, quad: Quad) -> Quad:
-        written = self._kept_forms.get(quad) if isinstance(quad.object, Literal) else None
-        return quad if written is None else Quad(quad.subject, quad.predicate, written, quad.graph)
+        return [self._written.restore(quad) for quad in quads]
 
     def quads_about(self, iri: str) -> tuple[list[Quad], list[Quad]]:
         """The quads with the IRI as subject, and those with it as object, in every graph."""
@@ -310,11 +304,11 @@ def _parse_results(body: bytes) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryB
         raise EngineFailed("the SPARQL engine answered with results that do not parse") from None
 
 
-def _subject(node: object) -> Iri | BlankNode:
-    term = to_term(node)
-    if isinstance(term, Literal):
-        raise EngineFailed("the SPARQL engine answered with a literal as a subject")
-    return term
+def _subject_of(node: object) -> Iri | BlankNode:
+    try:
+        return resource_term(node)
+    except TypeError:
+        raise EngineFailed("the SPARQL engine answered with a literal as a subject") from None
 
 
 def _any_blank(bindings: Mapping[str, Term]) -> bool:
