@@ -422,15 +422,12 @@ def rebase(term: Node, base: str) -> Node:
     """
     if base == CANONICAL_BASE:
         return term
-    if isinstance(term, URIRef) and str(term).startswith(CANONICAL_BASE):
-        return URIRef(base + str(term)[len(CANONICAL_BASE) :])
+    move = iri_mover(base)
+    if isinstance(term, URIRef):
+        return URIRef(move(str(term)))
     if isinstance(term, Literal):
-        value = str(term)
-        if value.startswith(CANONICAL_BASE):  # e.g. vann:preferredNamespaceUri "…/def/"
-            value = base + value[len(CANONICAL_BASE) :]
-        datatype = term.datatype
-        if datatype is not None and str(datatype).startswith(CANONICAL_BASE):
-            datatype = URIRef(base + str(datatype)[len(CANONICAL_BASE) :])
+        value = move(str(term))  # e.g. vann:preferredNamespaceUri "…/def/"
+        datatype = URIRef(move(str(term.datatype))) if term.datatype is not None else None
         if value != str(term) or datatype != term.datatype:
             return Literal(value, lang=term.language, datatype=datatype)
     return term
