@@ -56,6 +56,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.cli import virtuoso as virtuoso_config
+
 from .live import free_port
 
 __all__ = ["Engine", "EngineFailed", "EngineMissing", "free_port", "oxigraph", "virtuoso", "ask"]
@@ -100,8 +102,7 @@ def oxigraph_program() -> str | None:
 
 def virtuoso_programs() -> tuple[str, str] | None:
     """``virtuoso-t`` and ``isql-vt`` of Debian package ``virtuoso-opensource``."""
-    server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
-    return (server, isql) if server and isql else None
+    return virtuoso_config.programs()
 
 
 # ---------------------------------------------------------------- Oxigraph
@@ -147,57 +148,6 @@ def _load_oxigraph(program: str, store: Path, data: Path, log: Path, seconds: fl
 
 # ---------------------------------------------------------------- Virtuoso
 
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile       = {work}/virtuoso.db
-ErrorLogFile       = {work}/virtuoso.log
-LockFile           = {work}/virtuoso.lck
-TransactionFile    = {work}/virtuoso.trx
-xa_persistent_file = {work}/virtuoso.pxa
-ErrorLogLevel      = 7
-FileExtend         = 200
-Striping           = 0
-TempStorage        = TempDatabase
-
-[TempDatabase]
-DatabaseFile       = {work}/virtuoso-temp.db
-TransactionFile    = {work}/virtuoso-temp.trx
-Striping           = 0
-
-[Parameters]
-ServerPort             = 127.0.0.1:{isql_port}
-DisableUnixSocket      = 1
-DisableTcpSocket       = 0
-MaxClientConnections   = 8
-CheckpointInterval     = 0
-O_DIRECT               = 0
-CaseMode               = 2
-AllowOSCalls           = 0
-DirsAllowed            = ., {work}
-ThreadsPerQuery        = 2
-AsyncQueueMaxThreads   = 4
-NumberOfBuffers        = 10000
-MaxDirtyBuffers        = 6000
-MaxQueryMem            = 256M
-
-[HTTPServer]
-ServerPort             = 127.0.0.1:{http_port}
-ServerRoot             = {work}/vsp
-MaxClientConnections   = 8
-ServerThreads          = 8
-EnabledDavVSP          = 0
-HTTPProxyEnabled       = 0
-Charset                = UTF-8
-
-[SPARQL]
-ResultSetMaxRows           = {max_rows}
-MaxQueryCostEstimationTime = 0
-MaxQueryExecutionTime      = 0
-"""
-"""A minimal virtuoso.ini: every file in the working directory, 127.0.0.1 only, about 80 MB of
-buffers, no cost or time limit of its own (0), ``ResultSetMaxRows`` as asked (the default of
-the fixtures is far above any answer of the CLIP graph; a small one shows truncation)."""
-
 
 @contextmanager
 def virtuoso(data: Path | None, *, max_rows: int = 1_000_000, ready_seconds: float = READY_SECONDS) -> Iterator[Engine]:
@@ -208,16 +158,11 @@ def virtuoso(data: Path | None, *, max_rows: int = 1_000_000, ready_seconds: flo
     """
     programs = virtuoso_programs()
     if programs is None:
-        raise EngineMissing("Virtuoso is missing: apt-get install virtuoso-opensource (virtuoso-t, isql-vt)")
+        raise EngineMissing(virtuoso_config.MISSING)
     program, isql = programs
     with _workdir("virtuoso") as work:
-        (work / "vsp").mkdir()
         isql_port, http_port = free_port(), free_port()
-        ini = work / "virtuoso.ini"
-        ini.write_text(
-            VIRTUOSO_INI.format(work=work, isql_port=isql_port, http_port=http_port, max_rows=max_rows),
-            encoding="utf-8",
-        )
+        ini = virtuoso_config.write_ini(work, work, isql_port, http_port, max_rows, virtuoso_config.SMALL)
         log = work / "stdout.log"
         command = [program, "+foreground", "+configfile", str(ini)]
         with _running(command, log, cwd=work) as process:
@@ -230,14 +175,6 @@ def virtuoso(data: Path | None, *, max_rows: int = 1_000_000, ready_seconds: flo
             yield engine
 
 
-BULK_LOAD = (
-    "rdf_loader_run(); checkpoint;"
-    " select 'LOAD-ERROR', ll_file, ll_error from DB.DBA.LOAD_LIST where ll_error is not null;"
-    " select 'LOADED', count(*) from DB.DBA.LOAD_LIST where ll_state = 2;"
-)
-"""Run the loader over the files ld_dir registered, make the data durable, report errors and files loaded."""
-
-
 def _load_virtuoso(isql: str, port: int, work: Path, data: Path, engine: Engine, seconds: float) -> None:
     """Bulk-load an N-Quads file: each quad goes to its own graph (ld_dir's graph is only for triples).
 
@@ -247,7 +184,7 @@ def _load_virtuoso(isql: str, port: int, work: Path, data: Path, engine: Engine,
     folder = work / "load"
     folder.mkdir()
     shutil.copyfile(data, folder / "data.nq")  # the bulk loader reads only from DirsAllowed and knows .nq by name
-    script = f"ld_dir('{folder}', 'data.nq', 'urn:clip-kg:test:triples-without-graph'); {BULK_LOAD}"
+    script = f"ld_dir('{folder}', 'data.nq', 'urn:clip-kg:test:triples-without-graph'); {virtuoso_config.BULK_LOAD}"
     output = _isql(isql, port, script, engine, seconds)
     errors = [line for line in output.splitlines() if line.startswith("LOAD-ERROR")]
     loaded = [line.split() for line in output.splitlines() if line.startswith("LOADED")]
@@ -256,11 +193,9 @@ def _load_virtuoso(isql: str, port: int, work: Path, data: Path, engine: Engine,
 
 
 def _isql(isql: str, port: int, script: str, engine: Engine, seconds: float) -> str:
-    command = [isql, str(port), "dba", "dba", "VERBOSE=OFF", "BANNER=OFF", "PROMPT=OFF", "ERRORS=STDOUT"]
+    command = virtuoso_config.isql_command(isql, port, script)
     try:
-        done = subprocess.run(
-            [*command, f"exec={script}"], capture_output=True, timeout=seconds, check=False, cwd=engine.log.parent
-        )
+        done = subprocess.run(command, capture_output=True, timeout=seconds, check=False, cwd=engine.log.parent)
     except subprocess.TimeoutExpired as error:
         raise EngineFailed(f"isql-vt did not finish within {seconds:g} s\n{_tail(engine.log)}") from error
     output = done.stdout.decode(errors="replace") + done.stderr.decode(errors="replace")

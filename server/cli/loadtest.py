@@ -38,6 +38,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from server.cli import virtuoso as virtuoso_config
 from server.cli.processes import SAMPLE_EVERY, Sampler, free_port, load_average, machine_facts, mib, spawn, stop
 from server.cli.querymix import FAILURES, QUERIES, REQUEST_TIMEOUT, SELECT_JSON, Client, answer_size, percentile
 from server.cli.synthetic import BASE, Summary, generate
@@ -332,58 +333,9 @@ def oxigraph_with_marker(
         stop(server.process)
 
 
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile       = {folder}/virtuoso.db
-ErrorLogFile       = {folder}/virtuoso.log
-LockFile           = {folder}/virtuoso.lck
-TransactionFile    = {folder}/virtuoso.trx
-xa_persistent_file = {folder}/virtuoso.pxa
-ErrorLogLevel      = 7
-FileExtend         = 200
-Striping           = 0
-TempStorage        = TempDatabase
-
-[TempDatabase]
-DatabaseFile       = {folder}/virtuoso-temp.db
-TransactionFile    = {folder}/virtuoso-temp.trx
-Striping           = 0
-
-[Parameters]
-ServerPort             = 127.0.0.1:{isql_port}
-DisableUnixSocket      = 1
-DisableTcpSocket       = 0
-MaxClientConnections   = 40
-CheckpointInterval     = 0
-O_DIRECT               = 0
-CaseMode               = 2
-AllowOSCalls           = 0
-DirsAllowed            = ., {work}
-NumberOfBuffers        = 170000
-MaxDirtyBuffers        = 130000
-
-[HTTPServer]
-ServerPort             = 127.0.0.1:{http_port}
-ServerRoot             = {folder}/vsp
-MaxClientConnections   = 40
-ServerThreads          = 40
-EnabledDavVSP          = 0
-HTTPProxyEnabled       = 0
-Charset                = UTF-8
-
-[SPARQL]
-ResultSetMaxRows           = {max_rows}
-MaxQueryCostEstimationTime = 0
-MaxQueryExecutionTime      = 0
-"""
-"""A minimal virtuoso.ini (the settings of tests/engines.py's, with more HTTP threads than the 32 clients and
-the buffers of Virtuoso's 2 GB example): files in one folder, 127.0.0.1 only, no time or cost limit of its own,
-``ResultSetMaxRows`` above our KG_MAX_RESULTS so that Virtuoso never cuts an answer short."""
 VIRTUOSO_MAX_ROWS = 1_000_000
 VIRTUOSO_LOAD = (
-    "ld_dir('{work}', '{data}', '{graph}'); ld_dir('{work}', 'marker.nq', '{graph}'); rdf_loader_run(); checkpoint;"
-    " select 'LOAD-ERROR', ll_file, ll_error from DB.DBA.LOAD_LIST where ll_error is not null;"
-    " select 'LOADED', count(*) from DB.DBA.LOAD_LIST where ll_state = 2;"
+    "ld_dir('{work}', '{data}', '{graph}'); ld_dir('{work}', 'marker.nq', '{graph}'); " + virtuoso_config.BULK_LOAD
 )
 """Register the graph (into ``VIRTUOSO_GRAPH``) and the marker (into its own graph, named in the file), load both,
 make them durable, then report the files with errors and the files loaded (the loader records errors, it does
@@ -392,10 +344,10 @@ not fail)."""
 
 def virtuoso_commands() -> tuple[str, str]:
     """``virtuoso-t`` and ``isql-vt`` of Debian package ``virtuoso-opensource``."""
-    server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
-    if not server or not isql:
-        raise ToolMissing("Virtuoso is missing: apt-get install virtuoso-opensource (virtuoso-t, isql-vt)")
-    return server, isql
+    found = virtuoso_config.programs()
+    if found is None:
+        raise ToolMissing(virtuoso_config.MISSING)
+    return found
 
 
 @contextmanager
@@ -408,13 +360,8 @@ def virtuoso(
     """
     program, isql = virtuoso_commands()
     folder = work / f"virtuoso-{result.name.replace(' ', '-')}"
-    (folder / "vsp").mkdir(parents=True)
     isql_port, http_port = free_port(), free_port()
-    ini = folder / "virtuoso.ini"
-    text = VIRTUOSO_INI.format(
-        folder=folder, work=work, isql_port=isql_port, http_port=http_port, max_rows=VIRTUOSO_MAX_ROWS
-    )
-    ini.write_text(text, encoding="utf-8")
+    ini = virtuoso_config.write_ini(folder, work, isql_port, http_port, VIRTUOSO_MAX_ROWS, virtuoso_config.BENCHMARK)
     log = folder / "stdout.log"
     started = time.monotonic()
     server = Server(spawn([program, "+foreground", "+configfile", str(ini)], log), http_port, "/sparql", log)
@@ -426,11 +373,10 @@ def virtuoso(
         progress(f"{result.name}: answering after {result.ready:.1f} s, bulk-loading")
         loading = time.monotonic()
         script = VIRTUOSO_LOAD.format(work=work, data=data.name, graph=VIRTUOSO_GRAPH)
-        command = [isql, str(isql_port), "dba", "dba", "VERBOSE=OFF", "BANNER=OFF", "PROMPT=OFF", "ERRORS=STDOUT"]
         left = max(options.deadline - (loading - started), 1.0)
         try:
             done = subprocess.run(  # noqa: S603 - a fixed command line built here
-                [*command, f"exec={script}"], capture_output=True, timeout=left, cwd=folder
+                virtuoso_config.isql_command(isql, isql_port, script), capture_output=True, timeout=left, cwd=folder
             )
             output = done.stdout.decode(errors="replace") + done.stderr.decode(errors="replace")
         except subprocess.TimeoutExpired:
