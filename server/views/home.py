@@ -62,8 +62,9 @@ KINDS: dict[str, tuple[str, str, str]] = {  # kind: clip class, heading, pattern
         "{ ?item clip:dateNote ?detail FILTER NOT EXISTS { ?item clip:startDate ?start } }",
     ),
 }
-SUBCLASSES = "SELECT ?class ?sub WHERE { VALUES ?class { CLASSES } ?sub rdfs:subClassOf+ ?class }"
-"""The subclasses of each class at any depth: a few rows, from the ontology."""
+SUBCLASS_OF = "SELECT DISTINCT ?sub ?super WHERE { ?sub rdfs:subClassOf ?super FILTER(isIRI(?sub) && isIRI(?super)) }"
+"""Every direct subclass statement (the ontology's, a few hundred rows); their closure is taken here, since
+Virtuoso refuses a transitive path whose start is bound only by VALUES ("transitive start not given")."""
 ITEMS = "SELECT ?class ?item ?itemEn ?itemAny WHERE { TYPED ?item a ?type . " + LABELS.format("item") + " }"
 DETAILS = "SELECT ?class ?item ?detail WHERE { TYPED ?item a ?type . PATTERN }"
 COUNTS = "SELECT ?class (COUNT(DISTINCT ?item) AS ?n) WHERE { TYPED ?item a ?type } GROUP BY ?class"
@@ -198,14 +199,26 @@ def kind_counts(published: Published, kinds: dict[str, tuple[str, str, str]] = K
     return {kind: found.get(base + "def/" + name, 0) for kind, (name, _, _) in kinds.items()}
 
 
+NO_CLASS = "(<urn:clip-kg:no-class> <urn:clip-kg:no-class>)"
+"""A row that matches nothing, so that the block never has one row: Virtuoso 7.2 fails to compile a query whose
+VALUES block has a single row ("ssg_print_rvr_fixed_val(): no SPART_VARR_FIXED")."""
+
+
 def typed(published: Published, classes: list[str]) -> str:
     """A VALUES block pairing each class with itself and with each of its subclasses, as (?class ?type)."""
-    listed = " ".join(sparql_term(Iri(iri)) for iri in classes)
-    pairs = {(iri, iri) for iri in classes}
-    for row in select(published.engine, published.base, SUBCLASSES.replace("CLASSES", listed)):
-        pairs.add((row["class"] or "", row["sub"] or ""))
-    rows = " ".join(f"({sparql_term(Iri(cls))} {sparql_term(Iri(sub))})" for cls, sub in sorted(pairs) if sub)
-    return f"VALUES (?class ?type) {{ {rows} }}"
+    children: dict[str, set[str]] = defaultdict(set)
+    for row in select(published.engine, published.base, SUBCLASS_OF):
+        children[row["super"] or ""].add(row["sub"] or "")
+    pairs = set()
+    for iri in classes:
+        below, todo = {iri}, [iri]
+        while todo:
+            for sub in children[todo.pop()] - below:
+                below.add(sub)
+                todo.append(sub)
+        pairs |= {(iri, sub) for sub in below}
+    rows = " ".join(f"({sparql_term(Iri(cls))} {sparql_term(Iri(sub))})" for cls, sub in sorted(pairs))
+    return f"VALUES (?class ?type) {{ {rows} {NO_CLASS} }}"
 
 
 def level_labels(published: Published) -> dict[str, str]:

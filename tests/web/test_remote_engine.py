@@ -15,10 +15,11 @@ from server.config import Settings
 from server.engine.terms import Iri
 from server.errors import EngineMismatch
 from server.kg.build import KnowledgeGraph, build
+from server.kg.marker import marker_nquads
 from server.web.app import create_app
 
 from .. import engines
-from ..conftest import DATA, BufferedClient, needs_oxigraph
+from ..conftest import DATA, BufferedClient, needs_oxigraph, needs_virtuoso
 
 pytestmark = needs_oxigraph
 ASK = {"query": "ASK { ?s ?p ?o }"}
@@ -109,3 +110,20 @@ def test_data_in_the_default_graph_is_found_beside_named_graphs(tmp_path: Path) 
             ("http://example.org/label", ""),
             ("http://example.org/source", "http://example.org/provenance"),
         ]
+
+
+@needs_virtuoso
+def test_bulk_loaded_data_over_virtuoso_serves_its_home_page_and_lists(tmp_path: Path) -> None:
+    """Virtuoso refuses a transitive path started only by VALUES; the pages must not ask one."""
+    settings = Settings(data_files=(DATA / "cli" / "other.ttl",), cache_dir=tmp_path / "cache")
+    kg = build(settings)
+    triples = kg.dataset.default_graph.serialize(format="nt", encoding="utf-8")
+    quads = b"".join(
+        line[:-2] + b" <urn:clip-kg:test:data> .\n" for line in triples.splitlines(keepends=True) if line.strip()
+    )
+    data = tmp_path / "data.nq"
+    data.write_bytes(quads + marker_nquads(kg.base, kg.version))
+    with engines.virtuoso(data) as engine:
+        client = create_app(settings.with_overrides(engine=engine.query_url), kg).test_client()
+        for path in ("/", "/browse/cities", "/.well-known/void"):
+            assert client.get(path).status_code == 200, path
