@@ -14,11 +14,13 @@ embedded store's, so a client sees the same formats whichever engine is behind t
 Bindings (SEP-0007 in the embedded store) become a ``VALUES`` block at the top of the
 query's outer group: standard, and the same solutions for the queries the site runs.
 Blank nodes cannot be named across requests, so a query bound to one finds nothing.
-The time limit is ours: past it the request is abandoned and its connection closed.
+The time limit is ours: past it the request is abandoned and its connection closed; it is
+also passed to engines that take it as a parameter, so that they stop the query too.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import threading
@@ -75,9 +77,11 @@ class RemoteEngine:
         connections: int = 8,
         changed_literals: Path | None = None,
         default_graph: bool = False,
+        timeout_parameter: str = "auto",
     ):
         """``changed_literals``: N-Quads of the literals engines keep in another form than the data
-        (``loader.changed_literals``); ``quads`` gives them back as written, as the embedded store does."""
+        (``loader.changed_literals``); ``quads`` gives them back as written, as the embedded store does.
+        ``timeout_parameter`` says how the engine is told the time limit (``Settings.engine_timeout``)."""
         self.url = url
         self.graphs = tuple(graphs)
         self.default_graph = default_graph
@@ -89,6 +93,9 @@ class RemoteEngine:
         self._lock = threading.Lock()
         self._sizes: dict[str, int] | None = None
         self._written = WrittenForms(changed_literals)
+        self.timeout_parameter = timeout_parameter
+        self.server = ""
+        """The engine's Server header, as first answered (tells Virtuoso apart for 'auto')."""
 
     def rows(self, query: str, **bindings: Term) -> Rows:
         """The solutions of a SELECT query; ``bindings`` fix variables (none match a blank node)."""
@@ -110,7 +117,7 @@ class RemoteEngine:
         if _any_blank(bindings):
             return []
         text = with_values(query, bindings)
-        if not isinstance(_parsed(text), pyoxigraph.QueryTriples):
+        if not issubclass(_form_of(text), pyoxigraph.QueryTriples):
             raise WrongQueryForm("expected a CONSTRUCT or DESCRIBE query")
         triples = pyoxigraph.parse(self._post(text, GRAPH), format=pyoxigraph.RdfFormat.N_TRIPLES)
         return [Triple(_subject_of(t.subject), Iri(t.predicate.value), to_term(t.object)) for t in triples]
@@ -118,9 +125,9 @@ class RemoteEngine:
     def answer(self, job: QueryJob) -> QueryAnswer:
         """A protocol query: checked here, evaluated by the engine, counted while read, re-serialized here."""
         query = with_values(job.query, dict(job.substitutions))  # a named query's parameters
-        form = _parsed(query)
+        form = _form_of(query)
         dataset = (job.default_graphs, job.named_graphs)
-        if isinstance(form, pyoxigraph.QueryTriples):
+        if issubclass(form, pyoxigraph.QueryTriples):
             body = self._post(query, GRAPH, *dataset, limit=job.max_results, counter=_LineRows())
             return graph_answer((q.triple for q in pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.N_TRIPLES)), job)
         body = self._post(query, RESULTS, *dataset, limit=job.max_results, counter=JsonRows())
@@ -175,7 +182,7 @@ class RemoteEngine:
         return isinstance(results, pyoxigraph.QueryBoolean) and bool(results)
 
     def _results(self, query: str) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean:
-        _parsed(query)
+        _form_of(query)
         return _parse_results(self._post(query, RESULTS))
 
     def _pool(self) -> urllib3.PoolManager:
@@ -207,6 +214,7 @@ class RemoteEngine:
             default_graphs = named_graphs = self.graphs  # a dataset cannot name the default graph: then none
         fields = [("query", query)] + [("default-graph-uri", g) for g in default_graphs]
         fields += [("named-graph-uri", g) for g in named_graphs]
+        fields += self._timeout_fields()
         started = time.monotonic()
         try:
             response = self._pool().request(
@@ -221,6 +229,7 @@ class RemoteEngine:
             raise _timeout(self.timeout) from None
         except (HTTPError, OSError):
             raise EngineUnavailable("the SPARQL engine behind this site does not answer; retry later") from None
+        self.server = self.server or response.headers.get("Server", "")
         try:
             _check_status(response)
             body = _read(response, started, self.timeout, limit, counter)
@@ -229,6 +238,21 @@ class RemoteEngine:
             raise
         response.release_conn()
         return body
+
+    def _timeout_fields(self) -> list[tuple[str, str]]:
+        """The query parameter that stops the query in the engine at the time limit, where it has one.
+
+        SPARQL 1.1 has none, so each engine names its own: Virtuoso's ``timeout`` (milliseconds)
+        is sent when the engine says it is Virtuoso; others are configured (Fuseki's and
+        GraphDB's ``timeout`` are in seconds). Without it an abandoned query runs on in the engine.
+        """
+        setting = self.timeout_parameter
+        if setting == "auto":
+            setting = "timeout:ms" if self.server.startswith("Virtuoso") else "none"
+        if setting == "none":
+            return []
+        name, unit = setting.rsplit(":", 1)
+        return [(name, str(math.ceil(self.timeout * 1000 if unit == "ms" else self.timeout)))]
 
 
 class _LineRows:
@@ -287,12 +311,16 @@ def _timeout(seconds: float) -> QueryTimeout:
     return QueryTimeout(f"the query ran longer than the limit of {seconds:g} s and was stopped")
 
 
-def _parsed(query: str) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples:
-    """The query evaluated over nothing: its syntax checked here (with line and column) and its form told."""
+def _form_of(query: str) -> type:
+    """The class of the query's answer, from evaluating it over nothing: its syntax checked here (with line
+    and column). Only the class is kept: pyoxigraph's answers must be dropped in the thread that made them."""
     try:
-        return pyoxigraph.Store().query(query)
+        answer = pyoxigraph.Store().query(query)
     except SyntaxError as error:
         raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+    form = type(answer)
+    del answer
+    return form
 
 
 def _parse_results(body: bytes) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean:

@@ -8,6 +8,7 @@ system graphs are left out by keeping the graphs under the dataset's graph IRI p
 from __future__ import annotations
 
 import json
+import time
 import urllib.parse
 import urllib.request
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 import pytest
 from rdflib import URIRef
 
+from server.engine.remote import RemoteEngine
+from server.errors import QueryTimeout
 from server.kg.build import KnowledgeGraph
 from server.kg.marker import marker_graph
 from server.namespaces import graph_iri
@@ -76,3 +79,25 @@ def test_the_engine_holds_the_marker_of_the_data_version(engine: Engine, clip_kg
     graph = marker_graph(clip_kg.base)
     rows = select(engine, f"SELECT ?v WHERE {{ GRAPH <{graph}> {{ <{graph}> ?p ?v }} }}")
     assert [row["v"]["value"] for row in rows] == [clip_kg.version]
+
+
+@needs_virtuoso
+def test_virtuoso_is_told_the_time_limit_and_stops_the_query_itself(
+    virtuoso_engine: Engine, clip_kg: KnowledgeGraph
+) -> None:
+    """Our client gives up at the limit; Virtuoso, told it by its timeout parameter, stops the query too
+    (without it, this cross product runs for minutes). Its partial answer is refused, never passed on."""
+    endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    remote = RemoteEngine(virtuoso_engine.query_url, clip_kg.graph_names(), timeout=1.0)
+    assert remote.ask("ASK { ?s ?p ?o }")
+    assert remote.server.startswith("Virtuoso")
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        remote.rows(endless)
+    assert time.monotonic() - started < 1.5
+    fields = [("query", endless), *remote._timeout_fields()]  # what the engine was sent, minus the dataset
+    request = urllib.request.Request(virtuoso_engine.query_url, data=urllib.parse.urlencode(fields).encode())
+    started = time.monotonic()
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback only
+        assert answer.headers["X-SQL-State"] == "S1TAT"  # "query interrupted by result timeout"
+    assert time.monotonic() - started < 5, "Virtuoso did not stop the query at the time it was given"

@@ -38,6 +38,7 @@ class Canned:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    server: str = "BaseHTTP/0.6"
     asked: list[dict[str, list[str]]] = field(default_factory=list)
 
 
@@ -67,6 +68,9 @@ def canned() -> Iterator[tuple[Canned, str]]:
 
         def log_message(self, *_: object) -> None:
             pass
+
+        def version_string(self) -> str:
+            return answer.server
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -166,3 +170,29 @@ def test_values_go_into_the_where_group_of_every_query_form() -> None:
     assert with_values("CONSTRUCT WHERE { ?x ?p ?o }", bound).startswith("CONSTRUCT WHERE { VALUES (?x)")
     tricky = 'SELECT * WHERE { ?x ?p "}" . # a { comment\n ?x ?q """a{b""" }'
     assert with_values(tricky, bound) == tricky.replace("WHERE {", "WHERE { VALUES (?x) { (<http://e/x>) }", 1)
+
+
+@pytest.mark.parametrize(
+    ("server", "setting", "sent"),
+    [
+        ("Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu", "auto", ["2500"]),
+        ("oxigraph/0.5.3", "auto", None),
+        ("Virtuoso/07.20.3229 (Linux)", "none", None),
+        ("Apache Jena Fuseki", "timeout:s", ["3"]),
+        ("Stardog", "query.timeout:ms", ["2500"]),
+    ],
+)
+def test_the_time_limit_is_passed_to_engines_that_take_it(
+    canned: tuple[Canned, str], server: str, setting: str, sent: list[str] | None
+) -> None:
+    """Virtuoso is told in milliseconds when it names itself; other engines as configured; no engine
+    is sent a parameter it was not configured for (the first request, before the engine is known, has none)."""
+    answer, url = canned
+    answer.body, answer.server = results(1), server
+    engine = RemoteEngine(url, GRAPHS, timeout=2.5, timeout_parameter=setting)
+    engine.rows("SELECT ?n WHERE { ?s ?p ?n }")
+    engine.rows("SELECT ?n WHERE { ?s ?p ?n }")
+    name = setting.split(":")[0] if ":" in setting else "timeout"
+    first, second = answer.asked[0], answer.asked[1]
+    assert first.get(name) == (sent if setting != "auto" else None)
+    assert second.get(name) == sent
