@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from server.errors import BadInput
 from server.namespaces import CANONICAL_BASE
 
+ENGINE_TIMEOUT = re.compile(r"auto|none|[A-Za-z][\w.-]*:(ms|s)")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The repository checkout: the CLIP data folders sit next to the ``server`` package."""
 
@@ -41,6 +43,10 @@ class Settings:
     answer_cache_bytes: int = 64 * 1024 * 1024
     engine: str = ""
     """The SPARQL 1.1 query endpoint of an engine holding the data ('' for the embedded store)."""
+    engine_timeout: str = "auto"
+    """How the time limit is passed to the engine: 'auto', 'none', or 'NAME:ms' / 'NAME:s' (a query parameter)."""
+    release: Path | None = None
+    """A release folder (``clip-kg release``) to serve in front of ``engine`` instead of building the data."""
 
     @property
     def query_pool_size(self) -> int:
@@ -59,6 +65,10 @@ class Settings:
             raise BadInput("query_timeout must be positive, query_processes and answer_cache_bytes not negative")
         if self.engine and not self.engine.startswith(("http://", "https://")):
             raise BadInput(f"the engine must be the http(s) URL of a SPARQL endpoint: {self.engine!r}")
+        if self.release is not None and not self.engine:
+            raise BadInput("a release holds no store: serve it in front of an engine (--engine URL)")
+        if not ENGINE_TIMEOUT.fullmatch(self.engine_timeout):
+            raise BadInput(f"engine_timeout must be 'auto', 'none' or NAME:ms / NAME:s, not {self.engine_timeout!r}")
 
     @property
     def is_clip(self) -> bool:
@@ -116,6 +126,8 @@ SETTING_TYPES: dict[str, type] = {
     "query_processes": int,
     "answer_cache_bytes": int,
     "engine": str,
+    "engine_timeout": str,
+    "release": Path,
 }
 
 SETTINGS: tuple[tuple[str, str], ...] = (
@@ -141,6 +153,12 @@ SETTINGS: tuple[tuple[str, str], ...] = (
         "engine",
         "SPARQL 1.1 query endpoint of an engine holding the data (Virtuoso, Oxigraph server): every query goes there.",
     ),
+    (
+        "engine_timeout",
+        "How the engine is told the time limit: 'auto' (Virtuoso's timeout parameter when the engine is Virtuoso), "
+        "'none', or a query parameter as NAME:ms or NAME:s (e.g. timeout:s for Fuseki).",
+    ),
+    ("release", "A release folder written by 'clip-kg release' to serve in front of the engine, building nothing."),
 )
 """(name, help) for every field; a test checks that the README lists each one."""
 

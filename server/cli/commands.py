@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rdflib import Graph
@@ -17,7 +17,9 @@ from server.kg.loading import parse_files
 from server.kg.places import GENERATED_FILE, enrich, header
 from server.kg.progress import Progress
 from server.kg.reasoning import reason
+from server.kg.release import write_release
 from server.kg.validation import validate
+from server.web.state import AppState
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ def run(args: argparse.Namespace, settings: Settings, progress: Progress) -> Out
         "benchmark": run_benchmark,
         "crawl": run_crawl,
         "push": run_push,
+        "release": run_release,
     }
     return verbs[args.verb](args, settings, progress)
 
@@ -202,3 +205,12 @@ def _write_turtle(graph: Graph, path: Path, preamble: str = "") -> None:
     partial = path.with_suffix(".partial")
     partial.write_text(preamble + text, encoding="utf-8")
     partial.replace(path)
+
+
+def run_release(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
+    """Build the data version with its facts and dumps, and copy all of it but the store into a release."""
+    local = replace(settings, engine="", release=None)
+    kg = build(local, progress)
+    AppState.load(kg, local, progress, wait=True).executor.shutdown()
+    folder = write_release(kg, args.out)
+    return Outcome(0, f"{folder}\n", f"release of data version {kg.version} in {folder}")

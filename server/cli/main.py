@@ -52,7 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="worker processes (default 2)")
     serve.add_argument("--threads", type=int, help="threads per worker (default 4)")
     serve.add_argument("--engine", help="SPARQL endpoint of an engine holding the data (default: the embedded store)")
+    serve.add_argument(
+        "--release", type=Path, help="with --engine: serve this release folder (clip-kg release) instead of building"
+    )
     _add_data_options(serve)
+
+    release = verbs.add_parser(
+        "release", help="write what replicas in front of an engine need (no store) into OUT/VERSION, and print it"
+    )
+    release.add_argument("out", type=Path, help="folder of releases, e.g. /srv/clip-kg/releases")
+    _add_data_options(release)
 
     push = verbs.add_parser("push", help="load the data version into a SPARQL engine (Graph Store Protocol)")
     push.add_argument("--engine-store", help="Graph Store Protocol URL of the engine, e.g. http://127.0.0.1:7878/store")
@@ -123,6 +132,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "shapes_files": tuple(args.shapes) if getattr(args, "shapes", None) else None,
         "reasoning": False if getattr(args, "no_reasoning", False) else None,
         "engine": getattr(args, "engine", None),
+        "release": getattr(args, "release", None),
     }
     return Settings.from_env().with_overrides(**overrides)
 

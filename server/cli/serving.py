@@ -14,6 +14,7 @@ from gunicorn.app.base import BaseApplication
 from server.config import Settings
 from server.kg.build import build
 from server.kg.progress import Progress
+from server.kg.release import open_release
 from server.web.app import create_app
 
 
@@ -34,8 +35,8 @@ class GunicornApplication(BaseApplication):  # type: ignore[misc]
 
 
 def serve(settings: Settings, progress: Progress) -> None:
-    """Build the graph, then serve it until the process is stopped."""
-    kg = build(settings, progress)
+    """Build the graph (or open a release), then serve it until the process is stopped."""
+    kg = open_release(settings.release, settings.base_uri) if settings.release else build(settings, progress)
     app = create_app(settings, kg, progress)
     progress(f"serving on http://{settings.host}:{settings.port}/ ({settings.workers} workers)")
     options = {

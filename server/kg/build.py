@@ -51,6 +51,9 @@ CACHE_FORMAT = 1  # bump when the content of cached inferred graphs changes
 STORE_FORMAT = 2  # bump when what a store folder holds changes
 BUILD_RECORD = "build.json"
 ONTOLOGY_FILE = "ontology.nt"
+CHANGED_LITERALS = "changed-literals.nq"
+FACTS_FILE = "facts.json"
+"""The dataset facts of a data version: gathered by the first start that needs them (``web.state``)."""
 KEEP_VERSIONS = 3
 """Store folders of data versions kept however long unused (the newest, the current included)."""
 PRUNE_AFTER = 24 * 3600
@@ -80,6 +83,8 @@ class KnowledgeGraph:
     inferred_from_cache: bool
     reused: bool = False
     """True when the store was built by an earlier start and only opened now."""
+    clip: bool = True
+    """True when the data is the CLIP graph (its named queries apply), not files given with --data."""
 
     @property
     def store_path(self) -> Path:
@@ -94,7 +99,7 @@ class KnowledgeGraph:
     @property
     def changed_literals_path(self) -> Path:
         """N-Quads of the literals the store keeps in another form than the data's (see loader.changed_literals)."""
-        return self.folder / "changed-literals.nq"
+        return self.folder / CHANGED_LITERALS
 
     @property
     def dumps_folder(self) -> Path:
@@ -159,22 +164,33 @@ def build(settings: Settings, progress: Progress = silent) -> KnowledgeGraph:
     if (folder / BUILD_RECORD).is_file():
         progress(f"opening the store built before from the same inputs ({folder})")
         return opened(folder, reused=True)
+
+    def fill(partial: Path) -> None:
+        record = _fill(partial, settings, inputs, progress)
+        record |= {"format": STORE_FORMAT, "version": version, "base": settings.base_uri, "clip": settings.is_clip}
+        (partial / BUILD_RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+    filled_in_place(folder, fill)
+    prune_versions(settings.cache_dir, keep=folder)
+    return opened(folder)
+
+
+def filled_in_place(folder: Path, fill: Callable[[Path], None]) -> None:
+    """Fill a folder beside ``folder`` and rename it into place when complete: an interrupted or failed
+    fill leaves nothing under the final name. A folder another process put there first is kept (the
+    same inputs give the same content)."""
     partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
-        record = _fill(partial, settings, inputs, progress)
-        record |= {"format": STORE_FORMAT, "version": version, "base": settings.base_uri}
-        (partial / BUILD_RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+        fill(partial)
         try:
             partial.rename(folder)
-        except OSError:  # another process built the same version first: theirs is identical
+        except OSError:  # another process filled the same folder first: theirs is identical
             shutil.rmtree(partial)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    prune_versions(settings.cache_dir, keep=folder)
-    return opened(folder)
 
 
 def opened(folder: Path, reused: bool = False) -> KnowledgeGraph:
@@ -194,6 +210,7 @@ def opened(folder: Path, reused: bool = False) -> KnowledgeGraph:
         validation=validation,
         inferred_from_cache=reused or record["inferred_from_cache"],
         reused=reused,
+        clip=record.get("clip", True),
     )
 
 

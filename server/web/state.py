@@ -26,7 +26,7 @@ from server.engine.executor import Executor, InlineExecutor, QueryExecutor
 from server.engine.interface import Engine
 from server.engine.remote import RemoteEngine
 from server.errors import BadInput, EngineMismatch, KgError, StatisticsPending
-from server.kg.build import LARGE_INPUT, KnowledgeGraph
+from server.kg.build import FACTS_FILE, LARGE_INPUT, KnowledgeGraph
 from server.kg.dumps import DumpFile, dumps_step, written_dumps
 from server.kg.marker import marker_graph
 from server.kg.once import Step, run_in_background, run_now
@@ -35,8 +35,6 @@ from server.urls import Urls
 from server.views.facts import DatasetFacts, load_facts, stored_facts
 
 T = TypeVar("T")
-FACTS_FILE = "facts.json"
-"""The dataset facts of a data version, kept in its store folder: gathered by the first start only."""
 CACHE_LIMIT = 64
 """Documents kept per load; bounded because some keys (the Host a client sends) are the client's to choose."""
 
@@ -58,20 +56,21 @@ class AppState:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
-    def load(cls, kg: KnowledgeGraph, settings: Settings, progress: Progress = silent) -> AppState:
+    def load(cls, kg: KnowledgeGraph, settings: Settings, progress: Progress = silent, wait: bool = False) -> AppState:
         """Open the store, check the named queries, and see to the facts and dumps of the data version.
 
         Named queries belong to the CLIP graph and are only offered when it is the data served.
         The facts and dump files of a small dataset are made before serving (about a second);
-        those of a large one by a background process, while the site already answers.
+        those of a large one by a background process, while the site already answers, unless
+        ``wait`` asks for them before returning.
         """
         engine, executor = open_engine(kg, settings)
-        queries = catalogue(base=settings.base_uri) if settings.is_clip else {}
+        queries = catalogue(base=kg.base) if kg.clip else {}
         check_named_queries(engine, queries)
         answers = AnswerCache(settings.answer_cache_bytes)
         current = cls(settings, kg, engine, executor, queries, answers)
         steps = [current.facts_step(progress), dumps_step(kg.dumps_folder, kg.write_as, progress)]
-        if kg.quads < LARGE_INPUT:
+        if wait or kg.quads < LARGE_INPUT:
             run_now(steps)
         else:
             run_in_background(steps)
@@ -166,6 +165,7 @@ def open_engine(kg: KnowledgeGraph, settings: Settings) -> tuple[Engine, Executo
         connections=settings.threads,
         changed_literals=kg.changed_literals_path,
         default_graph=kg.default_graph_quads > 0,
+        timeout_parameter=settings.engine_timeout,
     )
     if not remote.holds_version(marker_graph(kg.base), kg.version):
         raise EngineMismatch(
