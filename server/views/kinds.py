@@ -105,6 +105,9 @@ def _work(describer: Describer, iri: str) -> Row:
 
 
 def _works(describer: Describer, iris: list[str]) -> list[Row]:
+    describer.prefetch(iris)
+    describer.find_kinds(iris)
+    describer.prefetch(describer.kind(iri) for iri in iris)  # the kinds' names
     rows = [_work(describer, iri) for iri in iris]
     return sorted(rows, key=lambda row: (row["year"] or "9999", row["work"].text.lower()))
 
@@ -231,6 +234,7 @@ def _topics(describer: Describer, iri: str) -> list[Row]:
     topics = [node.value for node in describer.objects(iri, describer.term("topic"))]
     schemes = {s.value for t in topics for s in describer.objects(t, in_scheme)}
     concepts = set(topics) | {c for s in schemes for c in describer.subjects(in_scheme, s)}
+    describer.prefetch(concepts)
     notation = {c: describer.value(c, Iri(SKOS + "notation")) or "" for c in concepts}
     children: dict[str | None, list[str]] = {}
     for concept in concepts:

@@ -34,10 +34,11 @@ STATEMENTS_OF = "SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {} }} ?s ?p ?o }
 """Every statement of the resources listed in its VALUES block."""
 PREFETCH_CHUNK = 200
 """Resources per STATEMENTS_OF query, to keep each query's text small."""
-KIND_QUERY = """SELECT ?s ?t ?super WHERE { ?s a ?t .
-  OPTIONAL { ?t <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?super FILTER(?super != ?t) } }"""
-"""Each class of a resource with its superclasses; the most specific are those no other class of it is under.
-(Asked this way, not with FILTER NOT EXISTS over a path with both ends bound, which Virtuoso 7.2 gets wrong.)"""
+KINDS_OF = """SELECT ?s ?t ?super WHERE {{ VALUES ?s {{ {} }} ?s a ?t .
+  OPTIONAL {{ ?t <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?super FILTER(?super != ?t) }} }}"""
+"""Each class of the resources in its VALUES block, with the class's superclasses; the most specific classes
+are those no other class of the resource is under. (Asked this way, not with FILTER NOT EXISTS over a path
+with both ends bound, which Virtuoso 7.2 gets wrong.)"""
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"})
 
 
@@ -106,6 +107,7 @@ class Lookup:
     languages: Sequence[str]
     _labels: dict[str, Label | None] = field(default_factory=dict)
     _outgoing: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)
+    _kinds: dict[str, str] = field(default_factory=dict)
 
     def term(self, local: str) -> Iri:
         """A term of the dataset's own vocabulary, under its base."""
@@ -207,9 +209,24 @@ class Lookup:
 
     def kind(self, iri: str) -> str:
         """The most specific class of a resource (the dataset's own first, then by IRI), or ''."""
-        rows = self.data.engine.rows(KIND_QUERY, s=Iri(iri))
-        classes = {row["t"].value for row in rows if isinstance(row.get("t"), Iri)}
-        above = {row["super"].value for row in rows if "super" in row and row["t"].value != row["super"].value}
-        found = sorted(classes - above)
-        found = found or [o.value for o in self.objects(iri, Iri(RDF + "type"))]
-        return min(found, key=lambda t: (not t.startswith(self.data.base), t), default="")
+        if iri not in self._kinds:
+            self.find_kinds([iri])
+        return self._kinds[iri]
+
+    def find_kinds(self, iris: Iterable[str]) -> None:
+        """Look up the most specific classes of these resources at once (PREFETCH_CHUNK per query)."""
+        wanted = sorted({iri for iri in iris if iri not in self._kinds})
+        for start in range(0, len(wanted), PREFETCH_CHUNK):
+            chunk = wanted[start : start + PREFETCH_CHUNK]
+            classes: dict[str, set[str]] = {iri: set() for iri in chunk}
+            above: dict[str, set[str]] = {iri: set() for iri in chunk}
+            values = " ".join(sparql_term(Iri(iri)) for iri in chunk)
+            for row in self.data.engine.rows(KINDS_OF.format(values)):
+                subject, kind = row["s"].value, row.get("t")
+                if isinstance(kind, Iri):
+                    classes[subject].add(kind.value)
+                    if "super" in row and row["super"].value != kind.value:
+                        above[subject].add(row["super"].value)
+            for iri in chunk:
+                found = sorted(classes[iri] - above[iri]) or [o.value for o in self.objects(iri, Iri(RDF + "type"))]
+                self._kinds[iri] = min(found, key=lambda t: (not t.startswith(self.data.base), t), default="")

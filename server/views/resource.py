@@ -146,7 +146,7 @@ def incoming_groups(describer: Describer, iri: str, args: Mapping[str, str]) -> 
         predicate: _incoming_page(describer, target, predicate, total, args) for predicate, total in counts.items()
     }
     shown = [node.value for nodes, _ in pages.values() for node, _ in nodes if isinstance(node, Iri)]
-    describer.prefetch(shown)  # their names and sources, in a few queries rather than one each
+    describer.prefetch([*shown, *counts])  # their names and sources, in a few queries rather than one each
     describer.prefetch(source.value for iri in shown for source in describer.objects(iri, Iri(DCT + "source")))
     groups = []
     for predicate in sorted(pages, key=lambda p: _group_order(describer, p, dict(pages[p][0]))):
@@ -215,11 +215,23 @@ def _types(describer: Describer, quads: Iterable[Quad]) -> list[tuple[Term, tupl
     return sorted(found, key=lambda item: (GRAPH_ORDER.get(item[1][0], 3), item[0].text.lower()))
 
 
+def _shown_iris(iri: str, quads: Iterable[Quad]) -> set[str]:
+    """The resource, its properties and the IRIs it points at: what its page names."""
+    shown = {iri}
+    for quad in quads:
+        shown.add(quad.predicate.value)
+        if isinstance(quad.object, Iri):
+            shown.add(quad.object.value)
+    return shown
+
+
 def page_context(data: Published, iri: str, languages: list[str], args: Mapping[str, str]) -> dict[str, Any]:
     """The template context of resource.html (the web layer adds the links it routes)."""
     describer = Describer(data, languages)
     urls = data.urls
     outgoing = data.engine.quads(Iri(iri))
+    describer.prefetch(_shown_iris(iri, outgoing))  # every name and value the page shows, in a few queries
+    describer.prefetch(source.value for source in describer.objects(iri, Iri(DCT + "source")))
     classes = describer.classes(iri)
     label = describer.label(iri)
     return {
