@@ -132,7 +132,6 @@ VIRTUOSO_DEVIATIONS = {
     "disputed_facts": "a boolean expression comes back as 1 (xsd:integer), not true",
     "modules_of_city": "keeps xsd:positiveInteger as the data wrote it, where Oxigraph gives xsd:integer",
     "people": "GROUP_CONCAT joins the affiliations in another order",
-    "publications_of_city": "keeps xsd:positiveInteger as the data wrote it, where Oxigraph gives xsd:integer",
     "stated_city_counts": "keeps xsd:nonNegativeInteger as the data wrote it, where Oxigraph gives xsd:integer",
 }
 """Named queries that Virtuoso 7.2 answers otherwise than the embedded store, and why (docs/deployment.md):
