@@ -36,6 +36,7 @@ class Settings:
     reasoning: bool = True
     query_timeout: float = 10.0
     max_results: int = 100_000
+    max_result_bytes: int = 64 * 1024 * 1024
     max_request_bytes: int = 1_000_000
     query_processes: int = 0
     answer_cache_bytes: int = 64 * 1024 * 1024
@@ -52,7 +53,7 @@ class Settings:
             raise BadInput(f"base URI must end with '/' or '#': {self.base_uri!r}")
         if not self.base_uri.startswith(("http://", "https://")):
             raise BadInput(f"base URI must be an http(s) URL: {self.base_uri!r}")
-        for name in ("port", "workers", "threads", "max_results", "max_request_bytes"):
+        for name in ("port", "workers", "threads", "max_results", "max_result_bytes", "max_request_bytes"):
             if getattr(self, name) < 1:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.query_timeout <= 0 or self.query_processes < 0 or self.answer_cache_bytes < 0:
@@ -112,6 +113,7 @@ SETTING_TYPES: dict[str, type] = {
     "reasoning": bool,
     "query_timeout": float,
     "max_results": int,
+    "max_result_bytes": int,
     "max_request_bytes": int,
     "query_processes": int,
     "answer_cache_bytes": int,
@@ -134,6 +136,10 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ("reasoning", "Run the OWL reasoner (needs Java) and publish the inferred graph."),
     ("query_timeout", "Seconds a SPARQL query may run before it is stopped and answered with 503."),
     ("max_results", "Most rows (or triples) a query may return; a larger result is refused with 422, never cut."),
+    (
+        "max_result_bytes",
+        "Most bytes a serialized query answer may have; a larger one is refused with 422 as soon as it passes it.",
+    ),
     ("max_request_bytes", "Largest request body or query string accepted; larger requests get 413 or 414."),
     ("query_processes", "Killable query processes per server process (0: one per thread)."),
     ("answer_cache_bytes", "Bytes of serialized SPARQL answers each server process keeps per data load (0: none)."),

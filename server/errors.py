@@ -108,7 +108,7 @@ class WrongQueryForm(BadInput):
 
 
 class ResultTooLarge(KgError):
-    """The result has more rows or triples than the configured limit."""
+    """The result has more rows or triples, or more bytes, than the configured limits."""
 
     status = 422
     exit_code = 2

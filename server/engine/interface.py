@@ -25,7 +25,7 @@ class QueryJob:
 
     ``results_format`` and ``graph_format`` are format names (None: the client accepts none
     of that kind); the answer is refused rather than cut when it has more than
-    ``max_results`` rows or triples.
+    ``max_results`` rows or triples, or when its serialization passes ``max_bytes``.
     """
 
     query: str
@@ -35,6 +35,7 @@ class QueryJob:
     results_format: str | None = None
     graph_format: str | None = None
     max_results: int = 100_000
+    max_bytes: int = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class Engine(Protocol):
         """A protocol query, evaluated once and serialized in the format the job asks for.
 
         Raises:
-            ResultTooLarge: more rows or triples than ``job.max_results``.
+            ResultTooLarge: more rows or triples than ``job.max_results``, or more bytes than ``job.max_bytes``.
             NotAcceptable: the client accepts no format for this kind of result.
         """
         ...
