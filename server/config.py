@@ -39,6 +39,7 @@ class Settings:
     max_result_bytes: int = 64 * 1024 * 1024
     max_request_bytes: int = 1_000_000
     query_processes: int = 0
+    query_memory_bytes: int = 512 * 1024 * 1024
     answer_cache_bytes: int = 64 * 1024 * 1024
     engine: str = ""
     """The SPARQL 1.1 query endpoint of an engine holding the data ('' for the embedded store)."""
@@ -56,8 +57,11 @@ class Settings:
         for name in ("port", "workers", "threads", "max_results", "max_result_bytes", "max_request_bytes"):
             if getattr(self, name) < 1:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.query_timeout <= 0 or self.query_processes < 0 or self.answer_cache_bytes < 0:
-            raise BadInput("query_timeout must be positive, query_processes and answer_cache_bytes not negative")
+        if self.query_timeout <= 0 or min(self.query_processes, self.answer_cache_bytes, self.query_memory_bytes) < 0:
+            raise BadInput(
+                "query_timeout must be positive; query_processes, answer_cache_bytes and query_memory_bytes "
+                "not negative"
+            )
         if self.engine and not self.engine.startswith(("http://", "https://")):
             raise BadInput(f"the engine must be the http(s) URL of a SPARQL endpoint: {self.engine!r}")
 
@@ -116,6 +120,7 @@ SETTING_TYPES: dict[str, type] = {
     "max_result_bytes": int,
     "max_request_bytes": int,
     "query_processes": int,
+    "query_memory_bytes": int,
     "answer_cache_bytes": int,
     "engine": str,
 }
@@ -142,6 +147,11 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ),
     ("max_request_bytes", "Largest request body or query string accepted; larger requests get 413 or 414."),
     ("query_processes", "Killable query processes per server process (0: one per thread)."),
+    (
+        "query_memory_bytes",
+        "Memory a query process may take beyond what it holds when it starts (0: no limit); "
+        "a query past it is refused with 422 and its process replaced.",
+    ),
     ("answer_cache_bytes", "Bytes of serialized SPARQL answers each server process keeps per data load (0: none)."),
     (
         "engine",

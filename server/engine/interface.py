@@ -37,6 +37,15 @@ class QueryJob:
     max_results: int = 100_000
     max_bytes: int = 64 * 1024 * 1024
 
+    @property
+    def digest(self) -> str:
+        """The first 12 hex digits of the SHA-256 of the query text: names the query in logs without its text.
+
+        >>> QueryJob("ASK {}").digest
+        '819ea91ed5f1'
+        """
+        return hashlib.sha256(self.query.encode()).hexdigest()[:12]
+
 
 @dataclass(frozen=True)
 class QueryAnswer:

@@ -98,7 +98,7 @@ def openapi_document(queries: list[NamedQuery], server: str) -> dict[str, Any]:
         "400": {"description": "Malformed query or parameter", "content": {"text/plain": {}}},
         "406": {"description": "No acceptable media type", "content": {"text/plain": {}}},
         "422": {
-            "description": "Result over the endpoint's row or byte limit",
+            "description": "Result over the endpoint's row or byte limit, or a query over its memory limit",
             "content": {"text/plain": {}},
         },
         "503": {"description": "Query stopped at the time limit (see Retry-After)", "content": {"text/plain": {}}},
