@@ -38,8 +38,10 @@ class Settings:
     reasoning: bool = True
     query_timeout: float = 10.0
     max_results: int = 100_000
+    max_result_bytes: int = 64 * 1024 * 1024
     max_request_bytes: int = 1_000_000
     query_processes: int = 0
+    query_memory_bytes: int = 512 * 1024 * 1024
     answer_cache_bytes: int = 64 * 1024 * 1024
     engine: str = ""
     """The SPARQL 1.1 query endpoint of an engine holding the data ('' for the embedded store)."""
@@ -58,11 +60,14 @@ class Settings:
             raise BadInput(f"base URI must end with '/' or '#': {self.base_uri!r}")
         if not self.base_uri.startswith(("http://", "https://")):
             raise BadInput(f"base URI must be an http(s) URL: {self.base_uri!r}")
-        for name in ("port", "workers", "threads", "max_results", "max_request_bytes"):
+        for name in ("port", "workers", "threads", "max_results", "max_result_bytes", "max_request_bytes"):
             if getattr(self, name) < 1:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.query_timeout <= 0 or self.query_processes < 0 or self.answer_cache_bytes < 0:
-            raise BadInput("query_timeout must be positive, query_processes and answer_cache_bytes not negative")
+        if self.query_timeout <= 0 or min(self.query_processes, self.answer_cache_bytes, self.query_memory_bytes) < 0:
+            raise BadInput(
+                "query_timeout must be positive; query_processes, answer_cache_bytes and query_memory_bytes "
+                "not negative"
+            )
         if self.engine and not self.engine.startswith(("http://", "https://")):
             raise BadInput(f"the engine must be the http(s) URL of a SPARQL endpoint: {self.engine!r}")
         if self.release is not None and not self.engine:
@@ -122,8 +127,10 @@ SETTING_TYPES: dict[str, type] = {
     "reasoning": bool,
     "query_timeout": float,
     "max_results": int,
+    "max_result_bytes": int,
     "max_request_bytes": int,
     "query_processes": int,
+    "query_memory_bytes": int,
     "answer_cache_bytes": int,
     "engine": str,
     "engine_timeout": str,
@@ -146,8 +153,17 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ("reasoning", "Run the OWL reasoner (needs Java) and publish the inferred graph."),
     ("query_timeout", "Seconds a SPARQL query may run before it is stopped and answered with 503."),
     ("max_results", "Most rows (or triples) a query may return; a larger result is refused with 422, never cut."),
+    (
+        "max_result_bytes",
+        "Most bytes a serialized query answer may have; a larger one is refused with 422 as soon as it passes it.",
+    ),
     ("max_request_bytes", "Largest request body or query string accepted; larger requests get 413 or 414."),
     ("query_processes", "Killable query processes per server process (0: one per thread)."),
+    (
+        "query_memory_bytes",
+        "Memory a query process may take beyond what it holds when it starts (0: no limit); "
+        "a query past it is refused with 422 and its process replaced.",
+    ),
     ("answer_cache_bytes", "Bytes of serialized SPARQL answers each server process keeps per data load (0: none)."),
     (
         "engine",

@@ -108,10 +108,33 @@ class WrongQueryForm(BadInput):
 
 
 class ResultTooLarge(KgError):
-    """The result has more rows or triples than the configured limit."""
+    """The result has more rows or triples, or more bytes, than the configured limits."""
 
     status = 422
     exit_code = 2
+
+
+class QueryMemoryExceeded(KgError):
+    """The query needed more memory than one query process may take; it was stopped, its process replaced.
+
+    A client error (422, as past the row and byte limits) rather than 503: the limit is per
+    query process, so whether a query passes it depends on the query and the data, not on the
+    server's load, and the same query asked again is stopped again.
+    """
+
+    status = 422
+    exit_code = 2
+
+
+class QueryCrashed(KgError):
+    """The query process died while answering (the engine crashed); the query was not answered.
+
+    A server error (500): the engine should answer or refuse any query; the crash is logged
+    with the query's digest and counted.
+    """
+
+    status = 500
+    exit_code = 3
 
 
 class QueryTimeout(KgError):

@@ -25,7 +25,7 @@ class QueryJob:
 
     ``results_format`` and ``graph_format`` are format names (None: the client accepts none
     of that kind); the answer is refused rather than cut when it has more than
-    ``max_results`` rows or triples.
+    ``max_results`` rows or triples, or when its serialization passes ``max_bytes``.
     """
 
     query: str
@@ -35,6 +35,16 @@ class QueryJob:
     results_format: str | None = None
     graph_format: str | None = None
     max_results: int = 100_000
+    max_bytes: int = 64 * 1024 * 1024
+
+    @property
+    def digest(self) -> str:
+        """The first 12 hex digits of the SHA-256 of the query text: names the query in logs without its text.
+
+        >>> QueryJob("ASK {}").digest
+        '819ea91ed5f1'
+        """
+        return hashlib.sha256(self.query.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,7 @@ class Engine(Protocol):
         """A protocol query, evaluated once and serialized in the format the job asks for.
 
         Raises:
-            ResultTooLarge: more rows or triples than ``job.max_results``.
+            ResultTooLarge: more rows or triples than ``job.max_results``, or more bytes than ``job.max_bytes``.
             NotAcceptable: the client accepts no format for this kind of result.
         """
         ...

@@ -7,9 +7,10 @@ engine, and an engine's own system graphs (Virtuoso's) never show. Data loaded i
 into the default graph is the exception: no protocol parameter can name that graph, so
 its requests name no dataset and rely on the engine's default graph being the union of
 all graphs (the Oxigraph server with ``--union-default-graph``). Answers come back as
-SPARQL JSON results or N-Triples, are counted while they are read (past the row limit the
-connection is closed and the query refused) and are re-serialized by the same code as the
-embedded store's, so a client sees the same formats whichever engine is behind the site.
+SPARQL JSON results or N-Triples, are counted while they are read (past the row limit, or
+the byte limit, the connection is closed and the query refused) and are re-serialized by
+the same code as the embedded store's, within the same limits, so a client sees the same
+formats whichever engine is behind the site.
 
 Bindings (SEP-0007 in the embedded store) become a ``VALUES`` block at the top of the
 query's outer group: standard, and the same solutions for the queries the site runs.
@@ -26,6 +27,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -34,7 +36,16 @@ import urllib3
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
 from server.engine.counting import JsonRows
-from server.engine.embedded import WrittenForms, answer_of, check_size, graph_answer, resource_term, rows_of, to_term
+from server.engine.embedded import (
+    WrittenForms,
+    answer_of,
+    check_bytes,
+    check_size,
+    graph_answer,
+    resource_term,
+    rows_of,
+    to_term,
+)
 from server.engine.interface import QueryAnswer, QueryJob
 from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple, sparql_term
 from server.errors import (
@@ -127,10 +138,11 @@ class RemoteEngine:
         query = with_values(job.query, dict(job.substitutions))  # a named query's parameters
         form = _form_of(query)
         dataset = (job.default_graphs, job.named_graphs)
+        limits = Limits(job.max_results, job.max_bytes)
         if issubclass(form, pyoxigraph.QueryTriples):
-            body = self._post(query, GRAPH, *dataset, limit=job.max_results, counter=_LineRows())
+            body = self._post(query, GRAPH, *dataset, limits=limits, counter=_LineRows())
             return graph_answer((q.triple for q in pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.N_TRIPLES)), job)
-        body = self._post(query, RESULTS, *dataset, limit=job.max_results, counter=JsonRows())
+        body = self._post(query, RESULTS, *dataset, limits=limits, counter=JsonRows())
         return answer_of(_parse_results(body), job)
 
     def quads(self, subject: Term | None = None, predicate: str | None = None, obj: Term | None = None) -> list[Quad]:
@@ -199,16 +211,16 @@ class RemoteEngine:
         accept: str,
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
-        limit: int | None = None,
+        limits: Limits | None = None,
         counter: JsonRows | _LineRows | None = None,
     ) -> bytes:
-        """The engine's answer to a query, read whole within the time limit and, with a counter, the row limit.
+        """The engine's answer to a query, read whole within the time limit and, with limits, the row and byte limits.
 
         Raises:
             EngineUnavailable: no connection, or the connection broke (503).
             EngineFailed: the engine answered with an error status (502); its text is not passed on.
             QueryTimeout: no whole answer within the time limit, or the engine says it answered in part.
-            ResultTooLarge: more rows than ``limit``, counted, or the engine says it cut the result.
+            ResultTooLarge: more rows or bytes than ``limits``, or the engine says it cut the result.
         """
         if not default_graphs and not named_graphs and not self.default_graph:
             default_graphs = named_graphs = self.graphs  # a dataset cannot name the default graph: then none
@@ -232,7 +244,7 @@ class RemoteEngine:
         self.server = self.server or response.headers.get("Server", "")
         try:
             _check_status(response)
-            body = _read(response, started, self.timeout, limit, counter)
+            body = _read(response, started, self.timeout, limits, counter)
         except BaseException:
             _discard(response)
             raise
@@ -255,6 +267,14 @@ class RemoteEngine:
         return [(name, str(math.ceil(self.timeout * 1000 if unit == "ms" else self.timeout)))]
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The most rows and bytes an answer may have, as the engine sends it."""
+
+    max_rows: int
+    max_bytes: int
+
+
 class _LineRows:
     """Triples of N-Triples: its lines (literals escape their newlines)."""
 
@@ -269,19 +289,22 @@ def _read(
     response: urllib3.BaseHTTPResponse,
     started: float,
     timeout: float,
-    limit: int | None,
+    limits: Limits | None,
     counter: JsonRows | _LineRows | None,
 ) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
+    size = 0
     try:
         for chunk in response.stream(CHUNK):
             if time.monotonic() - started > timeout:
                 raise _timeout(timeout)
+            size += len(chunk)
+            if limits is not None:
+                check_bytes(size, limits.max_bytes)
             chunks.append(chunk)
-            if counter is not None and limit is not None:
+            if counter is not None and limits is not None:
                 counter.feed(chunk)
-                if counter.rows > limit:
-                    check_size(counter.rows, limit)
+                check_size(counter.rows, limits.max_rows)
     except ReadTimeoutError:
         raise _timeout(timeout) from None
     except (ProtocolError, OSError):

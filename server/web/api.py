@@ -56,6 +56,7 @@ def run_named_query(name: str) -> BaseResponse:
         results_format=requested_format(RESULTS_FORMATS),
         graph_format=requested_format(GRAPH_RESULT_FORMATS),
         max_results=settings.max_results,
+        max_bytes=settings.max_result_bytes,
     )
     response = answer_response(run_job(job))
     response.vary.add("Accept")
@@ -96,7 +97,10 @@ def openapi_document(queries: list[NamedQuery], server: str) -> dict[str, Any]:
     errors = {
         "400": {"description": "Malformed query or parameter", "content": {"text/plain": {}}},
         "406": {"description": "No acceptable media type", "content": {"text/plain": {}}},
-        "422": {"description": "Result larger than the endpoint's limit", "content": {"text/plain": {}}},
+        "422": {
+            "description": "Result over the endpoint's row or byte limit, or a query over its memory limit",
+            "content": {"text/plain": {}},
+        },
         "503": {"description": "Query stopped at the time limit (see Retry-After)", "content": {"text/plain": {}}},
     }
     sparql_parameters = [

@@ -137,6 +137,7 @@ def _answer(parsed: ProtocolRequest) -> BaseResponse:
         results_format=requested_format(RESULTS_FORMATS),
         graph_format=requested_format(GRAPH_RESULT_FORMATS),
         max_results=settings.max_results,
+        max_bytes=settings.max_result_bytes,
     )
     return answer_response(run_job(job))
 

@@ -157,7 +157,13 @@ def open_engine(kg: KnowledgeGraph, settings: Settings) -> tuple[Engine, Executo
     """
     if not settings.engine:
         embedded = EmbeddedEngine.on_disk(kg.store_path, kg.changed_literals_path)
-        return embedded, QueryExecutor(embedded, processes=settings.query_pool_size, timeout=settings.query_timeout)
+        executor = QueryExecutor(
+            embedded,
+            processes=settings.query_pool_size,
+            timeout=settings.query_timeout,
+            memory_bytes=settings.query_memory_bytes,
+        )
+        return embedded, executor
     remote = RemoteEngine(
         settings.engine,
         kg.graph_names(),

@@ -15,6 +15,7 @@ import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from ..conftest import HAS_JAVA
+from ..hostile import children_of
 from ..live import clip_kg_serve
 
 pytestmark = pytest.mark.live
@@ -64,13 +65,5 @@ def test_sigterm_stops_the_server_and_its_query_processes(served: tuple[str, sub
 
 
 def _descendants(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
+    found = children_of(pid)
     return found + [d for child in found for d in _descendants(child)]
