@@ -75,7 +75,9 @@ def test_a_damaged_inferred_cache_is_reasoned_again_with_a_warning(
     kg = build(Settings(cache_dir=tmp_path, reasoning=True), messages.append)
     assert any("are damaged (their checksum does not match); reasoning again" in m for m in messages)
     assert kg.quads == clip_kg.quads
-    assert read_checked(damaged) == read_checked(cached)
+    redone, first = read_checked(damaged), read_checked(cached)
+    assert redone is not None and first is not None
+    assert sorted(redone.splitlines()) == sorted(first.splitlines())  # the same triples, maybe in another order
 
 
 def test_half_built_store_folders_of_dead_builds_are_removed(tmp_path: Path) -> None:
