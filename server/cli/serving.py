@@ -50,5 +50,8 @@ def serve(settings: Settings, progress: Progress) -> None:
         # GET query of 5 KB never reached the endpoint; 0 lifts its limit (gunicorn 27 still
         # stops at 1 MiB) and the endpoint answers 414 in plain text past KG_MAX_REQUEST_BYTES.
         "limit_request_line": 0,
+        # gunicorn 25+ opens a control socket at one fixed path in the home folder, so every instance
+        # on a machine fought over it; nothing here uses it (signals stop and reload the server).
+        "control_socket_disable": True,
     }
     GunicornApplication(app, options).run()
