@@ -7,6 +7,7 @@ from flask import Flask
 from server.config import Settings
 from server.kg.build import KnowledgeGraph, build
 from server.kg.progress import Progress, silent
+from server.urls import is_web_url
 from server.web import api, dumps, home, metadata, protocol, resources, search, vocabulary
 from server.web.handlers import register_error_handlers
 from server.web.state import AppState
@@ -26,6 +27,7 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["kg"] = AppState.load(kg if kg is not None else build(settings, progress), settings, progress)
+    app.add_template_test(is_web_url, "web_url")  # templates/_links.html: links to http(s) only
     for module in BLUEPRINTS:
         app.register_blueprint(module.blueprint)
     register_error_handlers(app)

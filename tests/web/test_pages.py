@@ -199,7 +199,7 @@ def test_inferred_statements_are_marked(client: FlaskClient, clip_kg: KnowledgeG
 
 def test_statements_show_the_source_ids(client: FlaskClient) -> None:
     body = page(client, "/doc/city/vienna.html")
-    assert re.search(r'<a class="source" href="/doc/source/s46.html"[^>]*>S46</a>', body)
+    assert re.search(r'<a href="/doc/source/s46.html" class="source"[^>]*>S46</a>', body)
 
 
 def test_bibtex_lists_the_authors_in_order(client: FlaskClient, clip_kg: KnowledgeGraph) -> None:
