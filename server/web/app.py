@@ -10,6 +10,7 @@ from server.kg.progress import Progress, silent
 from server.urls import is_web_url
 from server.web import api, dumps, home, metadata, protocol, resources, search, vocabulary
 from server.web.handlers import register_error_handlers
+from server.web.headers import register_security_headers
 from server.web.state import AppState
 
 BLUEPRINTS = (home, protocol, api, dumps, resources, metadata, vocabulary, search)
@@ -31,4 +32,5 @@ def create_app(
     for module in BLUEPRINTS:
         app.register_blueprint(module.blueprint)
     register_error_handlers(app)
+    register_security_headers(app)
     return app

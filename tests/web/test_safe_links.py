@@ -1,30 +1,24 @@
 """No page links a non-http(s) IRI: javascript:, data: and vbscript: IRIs in the data are shown as text.
 
-The data (tests/data/web/hostile-iris.trig and hostile-ontology.ttl) puts such IRIs where
-every page makes links: subjects (search hits, 404 suggestions, incoming links), predicates,
-objects, types (the home page's classes), sources, licences, graph names, the ontology's
-metadata and a prefix's namespace. Every URL-bearing attribute of every page must then be a
-path of this site or an http(s) URL.
+The data (tests/data/web/hostile-iris.trig and hostile-ontology.ttl, served by the
+``hostile_app`` of conftest.py) puts such IRIs where every page makes links: subjects (search
+hits, 404 suggestions, incoming links), predicates, objects, types (the home page's classes),
+sources, licences, graph names, the ontology's metadata and a prefix's namespace. Every
+URL-bearing attribute of every page must then be a path of this site or an http(s) URL.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
-from server.config import Settings
-from server.web.app import create_app
+from ..conftest import HOSTILE_SCHEMES
 
-from ..conftest import DATA
-
-HOSTILE = DATA / "web" / "hostile-iris.trig"
-HOSTILE_ONTOLOGY = DATA / "web" / "hostile-ontology.ttl"
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "cite", "background"}
 PAGES = [
     "/",
@@ -40,7 +34,6 @@ PAGES = [
     "/dumps",
     "/queries",
 ]
-HOSTILE_SCHEMES = ("javascript:", "data:", "vbscript:")
 
 
 class Urls(HTMLParser):
@@ -73,20 +66,6 @@ def urls_of(body: str) -> Urls:
 def is_safe(url: str) -> bool:
     """A path, fragment or query of this site, or an http(s) URL."""
     return url.startswith(("/", "#", "?")) or re.fullmatch(r"(?i)https?://\S+", url) is not None
-
-
-@pytest.fixture(scope="module")
-def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The site serving the hostile IRIs, with their ontology, without reasoning."""
-    settings = Settings(
-        data_files=(HOSTILE,),
-        ontology_files=(HOSTILE_ONTOLOGY,),
-        cache_dir=tmp_path_factory.mktemp("hostile-cache"),
-        reasoning=False,
-    )
-    app = create_app(settings)
-    yield app
-    app.extensions["kg"].executor.shutdown()
 
 
 @pytest.fixture
