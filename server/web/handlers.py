@@ -24,12 +24,22 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
-        return _text(f"{error.code} {error.name}: {error.description}", error.code or 500)
+        response = _text(f"{error.code} {error.name}: {error.description}", error.code or 500)
+        return with_error_headers(response, error)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Response:
         log.exception("unexpected error")
         return _text("500 Internal Server Error: the server failed; the error is logged.", 500)
+
+
+def with_error_headers(response: Response, error: HTTPException) -> Response:
+    """The headers the error's status requires, kept on our plain-text answer: Allow on 405
+    (RFC 9110, section 15.5.6), WWW-Authenticate, Retry-After and the like; not its own body's type."""
+    for name, value in error.get_headers():
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value
+    return response
 
 
 def _text(message: str, status: int) -> Response:

@@ -1,4 +1,4 @@
-"""Headers every answer carries: the security headers, through the Flask test client.
+"""Headers every answer carries: the security headers, Allow on 405, through the Flask test client.
 
 tests/web/test_headers_live.py sends the same over a socket to ``clip-kg serve``.
 """
@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import Headers
 
@@ -119,3 +120,26 @@ def test_no_template_has_inline_script_or_style() -> None:
         scripts = re.findall(r"<script\b([^>]*)>", text)
         assert all("src=" in s or "application/json" in s or "application/ld+json" in s for s in scripts), template
         assert not re.search(r"<style\b|\sstyle=|\son[a-z]+=", text), template
+
+
+def test_every_405_says_which_methods_are_allowed(app: Flask, client: FlaskClient) -> None:
+    """RFC 9110, section 15.5.6: a 405 response MUST carry Allow."""
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        path = PATTERN.sub("x", rule.rule)
+        allowed = {m for r in app.url_map.iter_rules() if PATTERN.sub("x", r.rule) == path for m in r.methods or ()}
+        response = client.open(path, method="PATCH")
+        if response.status_code != 405:  # a converter that refuses "x" routes elsewhere
+            continue
+        assert set(response.headers["Allow"].split(", ")) >= allowed - {"PATCH"}, rule.rule
+        assert "GET" in response.headers["Allow"]
+        checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.parametrize(("method", "path"), [("PUT", "/"), ("DELETE", "/sparql"), ("POST", "/dumps")])
+def test_a_405_lists_the_methods_of_its_resource(client: FlaskClient, method: str, path: str) -> None:
+    response = client.open(path, method=method)
+    assert response.status_code == 405 and response.mimetype == "text/plain"
+    allowed = set(response.headers["Allow"].split(", "))
+    assert {"GET", "HEAD"} <= allowed and ("POST" in allowed) is (path == "/sparql")
