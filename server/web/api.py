@@ -13,7 +13,7 @@ from server.errors import NotFound
 from server.formats import GRAPH_RESULT_FORMATS, HTML, JSON, RESULTS_FORMATS
 from server.web.jobs import answer_response, run_job
 from server.web.negotiation import chosen_format, requested_format
-from server.web.state import state
+from server.web.state import absolute_url, state
 
 blueprint = Blueprint("api", __name__)
 
@@ -68,7 +68,7 @@ def _describe(query: NamedQuery) -> dict[str, Any]:
         "name": query.name,
         "title": query.title,
         "description": query.description,
-        "url": url_for("api.run_named_query", name=query.name, _external=True),
+        "url": absolute_url(url_for("api.run_named_query", name=query.name)),
         "parameters": [_describe_parameter(p) for p in query.parameters],
         "query": query.text,
     }
@@ -87,7 +87,7 @@ def _describe_parameter(parameter: Parameter) -> dict[str, Any]:
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
     """OpenAPI 3.1 description of the endpoint and of every named query."""
-    return jsonify(openapi_document(list(state().queries.values()), request.host_url.rstrip("/")))
+    return jsonify(openapi_document(list(state().queries.values()), absolute_url("/").rstrip("/")))
 
 
 def openapi_document(queries: list[NamedQuery], server: str) -> dict[str, Any]:

@@ -4,12 +4,17 @@ Pages load scripts, styles and images from this server only and run no inline sc
 templates have no ``<script>`` but JSON data blocks, no ``style`` or ``on*`` attribute), so a
 ``javascript:`` IRI that still became a link would not run; no answer may be framed by another
 site (clickjacking) or sniffed into another type; a link out tells the other site this origin,
-never the page (its search text or SPARQL query).
+never the page (its search text or SPARQL query). And no header names the host a client sent:
+Werkzeug's own redirects (``/def`` to ``/def/``) are made absolute from the Host header, so
+their Location is cut back to a path here (absolute URLs of the site come from the base).
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from http import HTTPStatus
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Flask, Response, request
 
 PAGE_POLICY = "; ".join(
     (
@@ -32,7 +37,7 @@ HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origi
 
 def register_security_headers(app: Flask) -> None:
     """Add the security headers to every answer of ``app``, pages, data, errors and static files alike."""
-    app.after_request(with_security_headers)
+    app.after_request(lambda response: with_security_headers(without_request_host(response)))
 
 
 def with_security_headers(response: Response) -> Response:
@@ -42,3 +47,16 @@ def with_security_headers(response: Response) -> Response:
         response.headers[name] = value
     return response
 
+
+def without_request_host(response: Response) -> Response:
+    """The response with a Location on the request's own host cut back to a path (RFC 9110 allows one),
+    and Werkzeug's HTML body naming that host replaced by a line of text."""
+    location = response.headers.get("Location")
+    if location:
+        parts = urlsplit(location)
+        if parts.netloc and parts.netloc == request.host:
+            path = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+            response.headers["Location"] = path
+            response.set_data(f"{response.status_code} {HTTPStatus(response.status_code).phrase}: {path}\n")
+            response.mimetype = "text/plain"
+    return response

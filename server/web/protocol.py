@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from server.config import Settings
@@ -23,7 +23,7 @@ from server.errors import BadInput, Forbidden, PayloadTooLarge, UnsupportedMedia
 from server.formats import GRAPH_RESULT_FORMATS, HTML, RDF_DOCUMENT_FORMATS, RESULTS_FORMATS, choose
 from server.web.jobs import answer_response, run_job
 from server.web.negotiation import format_parameters, prefers, requested_format
-from server.web.state import state
+from server.web.state import absolute_url, state
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -154,7 +154,8 @@ def describe_or_show_page() -> BaseResponse:
     if chosen is HTML:
         return _page("", autorun=False)
     current = state()
-    graph = service_description(request.base_url, current.engine.graph_sizes(), current.kg.graph_names())
+    endpoint = absolute_url(url_for("sparql.endpoint"))
+    graph = service_description(endpoint, current.engine.graph_sizes(), current.kg.graph_names())
     body = graph.serialize(format=chosen.rdflib_name or "turtle", encoding="utf-8")
     return _with_headers(Response(body, mimetype=chosen.media_type), negotiated=True)
 
@@ -163,7 +164,8 @@ def _page(query: str, autorun: bool) -> BaseResponse:
     current = state()
     html = render_template(
         "query.html",
-        endpoint=request.base_url,
+        endpoint=absolute_url(url_for("sparql.endpoint")),
+        endpoint_path=url_for("sparql.endpoint"),
         base=current.settings.base_uri,
         examples=list(current.queries.values()),
         initial_query=query,

@@ -54,7 +54,7 @@ def named_graph_document(name: str, extension: str) -> BaseResponse:
     iri = current.urls.iri_of("graph/" + name)
     if iri not in current.kg.graph_names() or extension not in DOCUMENT_EXTENSIONS:
         return _not_found(iri)
-    graph = graph_description(iri, current.engine.graph_sizes().get(iri, 0), request.host_url)
+    graph = graph_description(iri, current.engine.graph_sizes().get(iri, 0), current.base)
     if extension == "html":
         return conditional(
             Response(render_template("graph.html", iri=iri, graph=graph, urls=current.urls), mimetype="text/html")

@@ -143,3 +143,47 @@ def test_a_405_lists_the_methods_of_its_resource(client: FlaskClient, method: st
     assert response.status_code == 405 and response.mimetype == "text/plain"
     allowed = set(response.headers["Allow"].split(", "))
     assert {"GET", "HEAD"} <= allowed and ("POST" in allowed) is (path == "/sparql")
+
+
+HOST_REQUESTS = [
+    ("/", "text/html"),
+    ("/sparql", "text/turtle"),
+    ("/sparql", "text/html"),
+    ("/.well-known/void", "text/turtle"),
+    ("/.well-known/void", "text/html"),
+    ("/catalog", "application/ld+json"),
+    ("/catalog", "text/html"),
+    ("/dumps", "application/json"),
+    ("/dumps", "text/html"),
+    ("/queries", "application/json"),
+    ("/queries/member_cities", "application/sparql-results+json"),
+    ("/openapi.json", "application/json"),
+    ("/id/city/vienna", "text/html"),
+    ("/id/city/vienna", "text/turtle"),
+    ("/doc/city/vienna", "text/turtle"),
+    ("/doc/city/vienna.html", "text/html"),
+    ("/graph/asserted", "text/turtle"),
+    ("/doc/graph/asserted.ttl", "text/turtle"),
+    ("/doc/graph/asserted.html", "text/html"),
+    ("/def", "text/html"),
+    ("/def/City", "text/html"),
+    ("/def/", "text/turtle"),
+    ("/search?q=vienna", "application/json"),
+    ("/id/city/nowhere", "text/html"),
+    ("/sparql", "image/png"),
+]
+
+
+@pytest.mark.parametrize(("path", "accept"), HOST_REQUESTS)
+def test_no_answer_names_the_host_the_client_sent(client: FlaskClient, path: str, accept: str) -> None:
+    """Absolute URLs come from the configured base: a Host header would poison a shared cache."""
+    response = client.get(path, headers={"Accept": accept}, base_url="http://evil.example/")
+    assert response.status_code < 500, path
+    assert "evil.example" not in response.get_data(as_text=True), path
+    assert not [(name, value) for name, value in response.headers.items() if "evil.example" in value], path
+
+
+def test_a_slash_redirect_is_a_path_not_a_url_on_the_clients_host(client: FlaskClient) -> None:
+    response = client.get("/def", base_url="http://evil.example/")
+    assert response.status_code == 308 and response.headers["Location"] == "/def/"
+    assert response.mimetype == "text/plain"
