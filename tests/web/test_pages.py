@@ -309,3 +309,9 @@ def test_not_found_page_keeps_hostile_paths_as_text(client: FlaskClient) -> None
     response = client.get("/id/city/%3Cscript%3E", headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert "<script>" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("offset", ["-1", "x", "1e3", "null"])
+def test_search_refuses_an_offset_that_is_not_a_number(client: FlaskClient, offset: str) -> None:
+    response = client.get("/search", query_string={"q": "vienna", "offset": offset})
+    assert response.status_code == 400 and "offset must be a non-negative integer" in response.get_data(as_text=True)
