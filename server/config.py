@@ -140,7 +140,8 @@ SETTING_TYPES: dict[str, type] = {
 SETTINGS: tuple[tuple[str, str], ...] = (
     (
         "base_uri",
-        "Public base under which every resource IRI dereferences; the data is rewritten to it once at load time.",
+        "Public base under which every resource IRI dereferences; the data is rewritten to it once at load time;"
+        " every absolute URL the server writes is under it, never under the Host a request names.",
     ),
     ("host", "Address the server binds to."),
     ("port", "TCP port of the server."),
