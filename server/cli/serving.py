@@ -6,6 +6,8 @@ workers are forked from it, so they share the loaded data copy-on-write.
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
 from flask import Flask
@@ -37,6 +39,7 @@ class GunicornApplication(BaseApplication):  # type: ignore[misc]
 def serve(settings: Settings, progress: Progress) -> None:
     """Build the graph (or open a release), then serve it until the process is stopped."""
     kg = open_release(settings.release, settings.base_uri) if settings.release else build(settings, progress)
+    log_requests_to_stdout()
     app = create_app(settings, kg, progress)
     progress(f"serving on http://{settings.host}:{settings.port}/ ({settings.workers} workers)")
     options = {
@@ -44,7 +47,7 @@ def serve(settings: Settings, progress: Progress) -> None:
         "workers": settings.workers,
         "threads": settings.threads,
         "preload_app": True,
-        "accesslog": "-",
+        "accesslog": None,  # the application writes one JSON line per request instead (web/observability.py)
         "timeout": 60,
         # gunicorn refuses request lines over 4094 bytes with an HTML page of its own, so a
         # GET query of 5 KB never reached the endpoint; 0 lifts its limit (gunicorn 27 still
@@ -55,3 +58,14 @@ def serve(settings: Settings, progress: Progress) -> None:
         "control_socket_disable": True,
     }
     GunicornApplication(app, options).run()
+
+
+def log_requests_to_stdout() -> None:
+    """The access log, one JSON object per line, on stdout (progress and errors go to stderr)."""
+    access = logging.getLogger("clip_kg.access")
+    if not access.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    access.propagate = False

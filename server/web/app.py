@@ -8,7 +8,7 @@ from server.config import Settings
 from server.kg.build import KnowledgeGraph, build
 from server.kg.progress import Progress, silent
 from server.urls import is_web_url
-from server.web import api, dumps, home, metadata, protocol, resources, search, vocabulary
+from server.web import api, dumps, home, metadata, observability, protocol, resources, search, vocabulary
 from server.web.handlers import register_error_handlers
 from server.web.headers import register_security_headers
 from server.web.state import AppState
@@ -32,5 +32,6 @@ def create_app(
     for module in BLUEPRINTS:
         app.register_blueprint(module.blueprint)
     register_error_handlers(app)
+    observability.install(app)
     register_security_headers(app)
     return app

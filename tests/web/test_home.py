@@ -189,7 +189,7 @@ def test_browse_list_has_every_resource_of_its_kind_with_links(client: FlaskClie
     name = KINDS[kind][0]
     expected = {str(s) for (s,) in rows(data, "SELECT DISTINCT ?s WHERE { ?s a/rdfs:subClassOf* ?c }", c=CLIP[name])}
     response = client.get(f"/browse/{kind}")
-    assert response.status_code == 200
+    assert response.status_code == 200, response.get_data(as_text=True)
     links = re.findall(r'<tr><td><a href="([^"]+)">', response.get_data(as_text=True))
     documents = [
         iri.replace("/id/", "/doc/", 1).removeprefix("https://w3id.org/clip-network") + ".html" for iri in expected
