@@ -39,6 +39,12 @@ class Settings:
     query_timeout: float = 10.0
     max_results: int = 100_000
     max_request_bytes: int = 1_000_000
+    header_timeout: float = 10.0
+    """Seconds a client has to send a whole request head once it opened the connection (or began a new request)."""
+    body_timeout: float = 30.0
+    """Seconds a client has to send a request body once its head is in, and a thread's socket waits without progress."""
+    connections_per_client: int = 32
+    """Open connections one client address may hold in one worker process; more are refused with 429."""
     query_processes: int = 0
     answer_cache_bytes: int = 64 * 1024 * 1024
     engine: str = ""
@@ -58,9 +64,11 @@ class Settings:
             raise BadInput(f"base URI must end with '/' or '#': {self.base_uri!r}")
         if not self.base_uri.startswith(("http://", "https://")):
             raise BadInput(f"base URI must be an http(s) URL: {self.base_uri!r}")
-        for name in ("port", "workers", "threads", "max_results", "max_request_bytes"):
+        for name in ("port", "workers", "threads", "max_results", "max_request_bytes", "connections_per_client"):
             if getattr(self, name) < 1:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.header_timeout <= 0 or self.body_timeout <= 0:
+            raise BadInput("header_timeout and body_timeout must be positive")
         if self.query_timeout <= 0 or self.query_processes < 0 or self.answer_cache_bytes < 0:
             raise BadInput("query_timeout must be positive, query_processes and answer_cache_bytes not negative")
         if self.engine and not self.engine.startswith(("http://", "https://")):
@@ -123,6 +131,9 @@ SETTING_TYPES: dict[str, type] = {
     "query_timeout": float,
     "max_results": int,
     "max_request_bytes": int,
+    "header_timeout": float,
+    "body_timeout": float,
+    "connections_per_client": int,
     "query_processes": int,
     "answer_cache_bytes": int,
     "engine": str,
@@ -147,6 +158,12 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ("query_timeout", "Seconds a SPARQL query may run before it is stopped and answered with 503."),
     ("max_results", "Most rows (or triples) a query may return; a larger result is refused with 422, never cut."),
     ("max_request_bytes", "Largest request body or query string accepted; larger requests get 413 or 414."),
+    ("header_timeout", "Seconds a client has to send a whole request head; past it the connection is closed (408)."),
+    (
+        "body_timeout",
+        "Seconds a client has to send a request body after its head; also how long a thread waits on a stalled socket.",
+    ),
+    ("connections_per_client", "Open connections per client address in each worker process; more get 429."),
     ("query_processes", "Killable query processes per server process (0: one per thread)."),
     ("answer_cache_bytes", "Bytes of serialized SPARQL answers each server process keeps per data load (0: none)."),
     (

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from server.cli.front import FrontLimits, guarded_worker
 from server.config import Settings
 from server.kg.build import build
 from server.kg.progress import Progress
@@ -43,6 +44,9 @@ def serve(settings: Settings, progress: Progress) -> None:
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
         "threads": settings.threads,
+        # Requests are read whole in each worker's event loop before a thread sees them,
+        # and connections are counted per client address (server/cli/front.py).
+        "worker_class": guarded_worker(front_limits(settings)),
         "preload_app": True,
         "accesslog": "-",
         "timeout": 60,
@@ -52,3 +56,13 @@ def serve(settings: Settings, progress: Progress) -> None:
         "limit_request_line": 0,
     }
     GunicornApplication(app, options).run()
+
+
+def front_limits(settings: Settings) -> FrontLimits:
+    """The slow-client limits of the settings, for the worker class."""
+    return FrontLimits(
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        connections_per_client=settings.connections_per_client,
+        max_request_bytes=settings.max_request_bytes,
+    )
