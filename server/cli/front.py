@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from gunicorn import http
+from gunicorn.http.message import Request
+from gunicorn.http.parser import RequestParser
 from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
 HEAD_END = b"\r\n\r\n"
@@ -28,6 +29,8 @@ RECV_BYTES = 64 * 1024
 HEAD_SLACK = 64 * 1024
 """Bytes of header fields allowed besides a request line as long as KG_MAX_REQUEST_BYTES."""
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:[ \t]*(\d+)[ \t]*(?=\r\n)", re.IGNORECASE)
+EXPECT_CONTINUE = re.compile(rb"\r\nexpect[ \t]*:[ \t]*100-continue[ \t]*(?=\r\n)", re.IGNORECASE)
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 CHUNKED = re.compile(rb"\r\ntransfer-encoding[ \t]*:[^\r\n]*chunked[ \t]*(?=\r\n)", re.IGNORECASE)
 
 
@@ -108,6 +111,8 @@ class Reading:
     chunks: ChunkScanner | None = None
     idle: bool = True
     """No byte of this request yet: a kept-alive connection is closed silently."""
+    expects_continue: bool = False
+    """The client waits for ``100 Continue`` before it sends the body it announced."""
 
 
 def request_end(reading: Reading, max_request_bytes: int) -> int | None:
@@ -126,12 +131,27 @@ def request_end(reading: Reading, max_request_bytes: int) -> int | None:
             size = int(length.group(1)) if length else 0
             # A body over the limit is not waited for: the endpoint refuses it with 413.
             reading.body_end = reading.head_end + (size if size <= max_request_bytes else 0)
+        awaits_body = reading.chunks is not None or (reading.body_end or 0) > reading.head_end
+        http11 = head.split(b"\r\n", 1)[0].endswith(b"HTTP/1.1")
+        reading.expects_continue = awaits_body and http11 and EXPECT_CONTINUE.search(head) is not None
     if reading.chunks is not None:
         if len(data) > reading.head_end + max_request_bytes + HEAD_SLACK:
             return len(data)
         return reading.chunks.end(data)
     end = reading.head_end if reading.body_end is None else reading.body_end
     return end if len(data) >= end else None
+
+
+class FrontRequest(Request):  # type: ignore[misc]
+    """gunicorn's request without its own ``100 Continue``: the front sent it before it read the body."""
+
+    _policy_expect_continue = False
+
+
+class FrontRequestParser(RequestParser):  # type: ignore[misc]
+    """gunicorn's HTTP/1 parser, making ``FrontRequest``s."""
+
+    mesg_class = FrontRequest
 
 
 class TimedSocket(socket.socket):
@@ -225,12 +245,15 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
     def dispatch_if_complete(self, reading: Reading, registered: bool = False) -> bool:
         """Hand a complete request to a thread, its bytes in gunicorn's parser; False if incomplete."""
         if request_end(reading, self.limits.max_request_bytes) is None:
+            if reading.expects_continue:
+                reading.expects_continue = False
+                send_quietly(reading.conn.sock, CONTINUE)
             return False
         if registered:
             self.stop_reading(reading)
         conn = reading.conn
         if conn.parser is None:
-            conn.parser = http.get_parser(self.cfg, conn.sock, conn.client)
+            conn.parser = FrontRequestParser(self.cfg, conn.sock, conn.client)
             conn.initialized = True
         conn.data_ready = True
         conn.parser.unreader.unread(bytes(reading.buffer))

@@ -141,3 +141,19 @@ def test_chunked_and_pipelined_requests_are_read_whole(url: str) -> None:
         answer = read_until_closed(sock, 10)
     assert answer.count(b"HTTP/1.1 200") == 2, answer[:500]
     assert len(re.findall(rb"\bn\r?\n32\r?\n", answer)) == 2, answer[:500]
+
+
+def test_a_client_expecting_100_continue_gets_it_once_before_sending_its_body(url: str) -> None:
+    body = COUNT.encode()
+    head = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nAccept: text/csv\r\n"
+        b"Expect: 100-continue\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body)
+    )
+    with closing(connect_from(url, "127.0.0.153")) as sock:
+        sock.sendall(head)
+        sock.settimeout(3)
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        answer = read_until_closed(sock, 10)
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+    assert b"100 Continue" not in answer
