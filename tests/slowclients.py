@@ -50,6 +50,7 @@ class SlowClients:
     sockets: list[socket.socket] = field(default_factory=list)
     closed_by_server: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
 
     def open(self) -> None:
         for i in range(self.count):
@@ -60,16 +61,22 @@ class SlowClients:
     def trickle(self, seconds: float) -> None:
         """Send one more byte on every open connection each interval, for ``seconds`` at most."""
         steps = int(seconds / self.interval)
-        for step in range(min(steps, len(SLOW_HEAD))):
-            if self.stop.wait(self.interval):
-                return
-            for sock in list(self.sockets):
-                try:
-                    sock.send(SLOW_HEAD[step : step + 1])
-                except OSError:
-                    self.sockets.remove(sock)
-                    sock.close()
-                    self.closed_by_server += 1
+        try:
+            for step in range(min(steps, len(SLOW_HEAD))):
+                if self.stop.wait(self.interval):
+                    return
+                self.send_byte(SLOW_HEAD[step : step + 1])
+        finally:
+            self.done.set()
+
+    def send_byte(self, byte: bytes) -> None:
+        for sock in list(self.sockets):
+            try:
+                sock.send(byte)
+            except OSError:
+                self.sockets.remove(sock)
+                sock.close()
+                self.closed_by_server += 1
 
     def close(self) -> None:
         self.stop.set()
@@ -79,9 +86,10 @@ class SlowClients:
 
 
 @contextmanager
-def slow_clients(url: str, count: int, interval: float, seconds: float) -> Iterator[SlowClients]:
-    """``count`` slow connections trickling for ``seconds`` in a thread; all closed on exit."""
-    clients = SlowClients(url, count, interval)
+def slow_clients(url: str, count: int, interval: float, seconds: float, addresses: int = 50) -> Iterator[SlowClients]:
+    """``count`` slow connections from ``addresses`` addresses trickling for ``seconds`` in a thread; all closed on
+    exit."""
+    clients = SlowClients(url, count, interval, addresses)
     try:
         clients.open()
         thread = threading.Thread(target=clients.trickle, args=(seconds,), daemon=True)
@@ -128,16 +136,17 @@ def main() -> None:
     parser.add_argument("--slow", type=int, default=100, help="slow connections")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between two bytes of a slow head")
     parser.add_argument("--seconds", type=float, default=10, help="how long the slow connections trickle")
+    parser.add_argument("--addresses", type=int, default=50, help="loopback addresses they come from")
     parser.add_argument("--normal", type=int, default=6, help="normal requests sent meanwhile")
     parser.add_argument("--timeout", type=float, default=5, help="seconds each normal request may take")
     args = parser.parse_args()
     print(f"alone: {summary(normal_requests(args.url, args.normal, args.timeout))}")
-    with slow_clients(args.url, args.slow, args.interval, args.seconds) as clients:
+    with slow_clients(args.url, args.slow, args.interval, args.seconds, args.addresses) as clients:
         time.sleep(1)
         latencies = normal_requests(args.url, args.normal, args.timeout)
-        still_open = len(clients.sockets)
-    print(f"with {args.slow} slow connections: {summary(latencies)}")
-    print(f"slow connections closed by the server meanwhile: {args.slow - still_open}")
+        print(f"with {args.slow} slow connections: {summary(latencies)}")
+        clients.done.wait(timeout=args.seconds + 5)
+        print(f"slow connections closed by the server within {args.seconds:g} s: {clients.closed_by_server}")
     with suppress(Exception):
         print(f"after: {summary(normal_requests(args.url, args.normal, args.timeout))}")
 
