@@ -67,7 +67,7 @@ class ChunkScanner:
         self.offset = start
         self.in_trailers = False
 
-    def end(self, data: bytes) -> int | None:
+    def end(self, data: bytes | bytearray) -> int | None:
         """The offset just past the body once ``data`` holds all of it, else None."""
         while True:
             line_end = data.find(b"\r\n", self.offset)
@@ -90,7 +90,7 @@ class ChunkScanner:
             self.offset = line_end + 2 + size + 2
 
 
-def chunk_size(line: bytes) -> int | None:
+def chunk_size(line: bytes | bytearray) -> int | None:
     """The size on a chunk's line (extensions ignored), None if it is not hexadecimal."""
     digits = line.split(b";", 1)[0].strip()
     try:
@@ -107,6 +107,8 @@ class Reading:
     deadline: float
     buffer: bytearray = field(default_factory=bytearray)
     head_end: int = -1
+    scanned: int = 0
+    """Bytes of the buffer already searched for the end of the head."""
     body_end: int | None = None
     chunks: ChunkScanner | None = None
     idle: bool = True
@@ -117,9 +119,12 @@ class Reading:
 
 def request_end(reading: Reading, max_request_bytes: int) -> int | None:
     """The offset just past the request in the buffer once it is complete (or too large to wait for)."""
-    data = bytes(reading.buffer)
+    data = reading.buffer
     if reading.head_end < 0:
-        found = data.find(HEAD_END)
+        # Search only what is new (and 3 bytes before it): a head trickled in one byte at a
+        # time must not be scanned from its start at every byte.
+        found = data.find(HEAD_END, max(reading.scanned - 3, 0))
+        reading.scanned = len(data)
         if found < 0:
             return len(data) if len(data) > max_request_bytes + HEAD_SLACK else None
         reading.head_end = found + 4

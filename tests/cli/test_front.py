@@ -57,3 +57,9 @@ def test_a_client_that_expects_100_continue_is_noticed() -> None:
     reading.buffer += b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"
     assert request_end(reading, LIMIT) is None
     assert reading.expects_continue
+
+
+def test_a_head_sent_a_byte_at_a_time_ends_where_it_ends() -> None:
+    head = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert end_of(*(head[i : i + 1] for i in range(len(head)))) == len(head)
+    assert end_of(*(head[i : i + 1] for i in range(len(head) - 1))) is None
