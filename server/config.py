@@ -45,6 +45,8 @@ class Settings:
     """Seconds a client has to send a request body once its head is in, and a thread's socket waits without progress."""
     connections_per_client: int = 32
     """Open connections one client address may hold in one worker process; more are refused with 429."""
+    read_buffer_bytes: int = 64 * 1024 * 1024
+    """Bytes all the requests being read may hold in one worker process; the request past it gets 503."""
     query_processes: int = 0
     answer_cache_bytes: int = 64 * 1024 * 1024
     engine: str = ""
@@ -64,7 +66,8 @@ class Settings:
             raise BadInput(f"base URI must end with '/' or '#': {self.base_uri!r}")
         if not self.base_uri.startswith(("http://", "https://")):
             raise BadInput(f"base URI must be an http(s) URL: {self.base_uri!r}")
-        for name in ("port", "workers", "threads", "max_results", "max_request_bytes", "connections_per_client"):
+        at_least_one = ("port", "workers", "threads", "max_results", "max_request_bytes")
+        for name in (*at_least_one, "connections_per_client", "read_buffer_bytes"):
             if getattr(self, name) < 1:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.header_timeout <= 0 or self.body_timeout <= 0:
@@ -134,6 +137,7 @@ SETTING_TYPES: dict[str, type] = {
     "header_timeout": float,
     "body_timeout": float,
     "connections_per_client": int,
+    "read_buffer_bytes": int,
     "query_processes": int,
     "answer_cache_bytes": int,
     "engine": str,
@@ -164,6 +168,7 @@ SETTINGS: tuple[tuple[str, str], ...] = (
         "Seconds a client has to send a request body after its head; also how long a thread waits on a stalled socket.",
     ),
     ("connections_per_client", "Open connections per client address in each worker process; more get 429."),
+    ("read_buffer_bytes", "Bytes the requests being read may hold in each worker process; past it 503."),
     ("query_processes", "Killable query processes per server process (0: one per thread)."),
     ("answer_cache_bytes", "Bytes of serialized SPARQL answers each server process keeps per data load (0: none)."),
     (

@@ -42,6 +42,7 @@ class FrontLimits:
     body_timeout: float
     connections_per_client: int
     max_request_bytes: int
+    read_buffer_bytes: int = 64 * 1024 * 1024
 
 
 def plain_answer(status: str, text: str, *extra: str) -> bytes:
@@ -53,6 +54,7 @@ def plain_answer(status: str, text: str, *extra: str) -> bytes:
 
 
 TOO_MANY = plain_answer("429 Too Many Requests", "too many connections from your address", "Retry-After: 1")
+TOO_BUSY = plain_answer("503 Service Unavailable", "the server is reading too many requests at once", "Retry-After: 1")
 TOO_SLOW = plain_answer("408 Request Timeout", "the request was not sent in time")
 
 
@@ -190,6 +192,8 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.reading: dict[Any, Reading] = {}
         self.per_address: dict[str, int] = {}
+        self.buffered = 0
+        """Bytes held by the requests being read in this worker."""
 
     # -- accepting -------------------------------------------------------------------------
 
@@ -223,6 +227,7 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
             if self.dispatch_if_complete(reading):
                 return
         self.reading[conn] = reading
+        self.buffered += len(reading.buffer)
         self.poller.register(conn.sock, selectors.EVENT_READ, lambda _sock: self.on_readable(reading))
 
     def on_readable(self, reading: Reading) -> None:
@@ -242,6 +247,13 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
             reading.deadline = min(reading.deadline, time.monotonic() + self.limits.header_timeout)
         had_head = reading.head_end >= 0
         reading.buffer += data
+        self.buffered += len(data)
+        if self.buffered > self.limits.read_buffer_bytes:
+            self.log.debug("refused a request from %s: %d bytes buffered", reading.conn.front_address, self.buffered)
+            self.stop_reading(reading)
+            send_quietly(reading.conn.sock, TOO_BUSY)
+            self.close(reading.conn)
+            return
         if self.dispatch_if_complete(reading, registered=True):
             return
         if not had_head and reading.head_end >= 0:
@@ -266,7 +278,8 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
         return True
 
     def stop_reading(self, reading: Reading) -> None:
-        self.reading.pop(reading.conn, None)
+        if self.reading.pop(reading.conn, None) is not None:
+            self.buffered -= len(reading.buffer)
         try:
             self.poller.unregister(reading.conn.sock)
         except (KeyError, ValueError, OSError):

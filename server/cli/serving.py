@@ -65,4 +65,5 @@ def front_limits(settings: Settings) -> FrontLimits:
         body_timeout=settings.body_timeout,
         connections_per_client=settings.connections_per_client,
         max_request_bytes=settings.max_request_bytes,
+        read_buffer_bytes=settings.read_buffer_bytes,
     )

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.live
 HEADER_TIMEOUT = 5
 BODY_TIMEOUT = 5
 PER_CLIENT = 4
+READ_BUFFER = 10_000
 WORKERS = 2
 """tests/live.py starts two worker processes with two threads each."""
 
@@ -37,6 +38,7 @@ def url(cache_dir: Path) -> Iterator[str]:
         "header_timeout": str(HEADER_TIMEOUT),
         "body_timeout": str(BODY_TIMEOUT),
         "connections_per_client": str(PER_CLIENT),
+        "read_buffer_bytes": str(READ_BUFFER),
     }
     with clip_kg_serve(cache_dir, reasoning="yes" if HAS_JAVA else "no", **limits) as (address, _):
         yield address
@@ -157,3 +159,20 @@ def test_a_client_expecting_100_continue_gets_it_once_before_sending_its_body(ur
         answer = read_until_closed(sock, 10)
     assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
     assert b"100 Continue" not in answer
+
+
+def test_requests_being_read_hold_a_bounded_number_of_bytes(url: str) -> None:
+    """Three unfinished 8 KB bodies of 6 KB each: two share a worker, and pass its 10 KB, so one gets 503."""
+    head = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 8000\r\n\r\n"
+    opened = [connect_from(url, f"127.0.0.{160 + i}") for i in range(3)]
+    try:
+        for sock in opened:
+            with suppress(OSError):
+                sock.sendall(head + b"#" * 6000)
+            time.sleep(0.2)
+        answers = [read_until_closed(sock, 1) for sock in opened]
+    finally:
+        for sock in opened:
+            sock.close()
+    assert any(answer.startswith(b"HTTP/1.1 503") for answer in answers), [a[:100] for a in answers]
+    assert all(latency is not None for latency in normal_requests(url, count=2, timeout=3, pause=0))
