@@ -40,6 +40,14 @@ class Settings:
     max_results: int = 100_000
     max_result_bytes: int = 64 * 1024 * 1024
     max_request_bytes: int = 1_000_000
+    header_timeout: float = 10.0
+    """Seconds a client has to send a whole request head once it opened the connection (or began a new request)."""
+    body_timeout: float = 30.0
+    """Seconds a client has to send a request body once its head is in, and a thread's socket waits without progress."""
+    connections_per_client: int = 32
+    """Open connections one client address may hold in one worker process; more are refused with 429."""
+    read_buffer_bytes: int = 64 * 1024 * 1024
+    """Bytes all the requests being read may hold in one worker process; the request past it gets 503."""
     query_processes: int = 0
     query_memory_bytes: int = 512 * 1024 * 1024
     answer_cache_bytes: int = 64 * 1024 * 1024
@@ -60,9 +68,12 @@ class Settings:
             raise BadInput(f"base URI must end with '/' or '#': {self.base_uri!r}")
         if not self.base_uri.startswith(("http://", "https://")):
             raise BadInput(f"base URI must be an http(s) URL: {self.base_uri!r}")
-        for name in ("port", "workers", "threads", "max_results", "max_result_bytes", "max_request_bytes"):
+        at_least_one = ("port", "workers", "threads", "max_results", "max_result_bytes", "max_request_bytes")
+        for name in (*at_least_one, "connections_per_client", "read_buffer_bytes"):
             if getattr(self, name) < 1:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.header_timeout <= 0 or self.body_timeout <= 0:
+            raise BadInput("header_timeout and body_timeout must be positive")
         if self.query_timeout <= 0 or min(self.query_processes, self.answer_cache_bytes, self.query_memory_bytes) < 0:
             raise BadInput(
                 "query_timeout must be positive; query_processes, answer_cache_bytes and query_memory_bytes "
@@ -129,6 +140,10 @@ SETTING_TYPES: dict[str, type] = {
     "max_results": int,
     "max_result_bytes": int,
     "max_request_bytes": int,
+    "header_timeout": float,
+    "body_timeout": float,
+    "connections_per_client": int,
+    "read_buffer_bytes": int,
     "query_processes": int,
     "query_memory_bytes": int,
     "answer_cache_bytes": int,
@@ -159,6 +174,13 @@ SETTINGS: tuple[tuple[str, str], ...] = (
         "Most bytes a serialized query answer may have; a larger one is refused with 422 as soon as it passes it.",
     ),
     ("max_request_bytes", "Largest request body or query string accepted; larger requests get 413 or 414."),
+    ("header_timeout", "Seconds a client has to send a whole request head; past it the connection is closed (408)."),
+    (
+        "body_timeout",
+        "Seconds a client has to send a request body after its head; also how long a thread waits on a stalled socket.",
+    ),
+    ("connections_per_client", "Open connections per client address in each worker process; more get 429."),
+    ("read_buffer_bytes", "Bytes the requests being read may hold in each worker process; past it 503."),
     ("query_processes", "Killable query processes per server process (0: one per thread)."),
     (
         "query_memory_bytes",

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from server.cli.front import FrontLimits, guarded_worker
 from server.config import Settings
 from server.kg.build import build
 from server.kg.progress import Progress
@@ -46,6 +47,9 @@ def serve(settings: Settings, progress: Progress) -> None:
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
         "threads": settings.threads,
+        # Requests are read whole in each worker's event loop before a thread sees them,
+        # and connections are counted per client address (server/cli/front.py).
+        "worker_class": guarded_worker(front_limits(settings)),
         "preload_app": True,
         "accesslog": None,  # the application writes one JSON line per request instead (web/observability.py)
         "timeout": 60,
@@ -69,3 +73,14 @@ def log_requests_to_stdout() -> None:
         access.addHandler(handler)
     access.setLevel(logging.INFO)
     access.propagate = False
+
+
+def front_limits(settings: Settings) -> FrontLimits:
+    """The slow-client limits of the settings, for the worker class."""
+    return FrontLimits(
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        connections_per_client=settings.connections_per_client,
+        max_request_bytes=settings.max_request_bytes,
+        read_buffer_bytes=settings.read_buffer_bytes,
+    )
