@@ -75,6 +75,11 @@ class NotAcceptable(KgError):
     exit_code = 2
 
 
+class NotWritable(NotAcceptable):
+    """The answer holds what the asked format cannot write: in RDF/XML, a property whose IRI does not end
+    in an XML name (``http://example.org/1``, ``http://example.org/x#``)."""
+
+
 class Forbidden(KgError):
     """A request this read-only endpoint refuses by policy (update, SERVICE)."""
 

@@ -23,6 +23,7 @@ from rdflib import Dataset
 
 from server.engine.counting import CountingWriter, LimitedWriter, RowLimitExceeded
 from server.engine.interface import QueryAnswer, QueryJob
+from server.engine.rdfio import writable
 from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple
 from server.errors import QuerySyntaxError, ResultTooLarge, WrongQueryForm
 from server.formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, Format, accepted
@@ -238,7 +239,7 @@ def graph_answer(triples: Iterable[pyoxigraph.Triple], job: QueryJob) -> QueryAn
     counted = CountedTriples(triples, job.max_results)
     writer = LimitedWriter(job.max_bytes)
     try:
-        pyoxigraph.serialize(counted, output=cast("IO[bytes]", writer), format=fmt.oxigraph_rdf)
+        pyoxigraph.serialize(writable(counted, fmt), output=cast("IO[bytes]", writer), format=fmt.oxigraph_rdf)
     except Exception:
         _refuse_past_limits(counted.count, job.max_results, writer, job.max_bytes)
         raise

@@ -56,6 +56,7 @@ from server.engine.interface import Engine, QueryAnswer, QueryJob
 from server.errors import (
     KgError,
     NotAcceptable,
+    NotWritable,
     QueryCrashed,
     QueryMemoryExceeded,
     QuerySyntaxError,
@@ -71,6 +72,7 @@ FAILURES: dict[str, type[KgError]] = {
     "QuerySyntaxError": QuerySyntaxError,
     "WrongQueryForm": WrongQueryForm,
     "NotAcceptable": NotAcceptable,
+    "NotWritable": NotWritable,
     "ResultTooLarge": ResultTooLarge,
     "QueryMemoryExceeded": QueryMemoryExceeded,
 }

@@ -10,13 +10,60 @@ N-Quads without passing through a store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import pyoxigraph
+import rdflib
 
+from server.errors import NotWritable
 from server.formats import Format
+
+XML_NAME_END = re.compile(r"[^\W\d][\w.-]*$")
+"""An XML name at the end of an IRI: RDF/XML writes a property as namespace + this name, or not at all."""
+T = TypeVar("T", pyoxigraph.Triple, pyoxigraph.Quad)
+
+
+def rdfxml_can_write(predicate: str) -> bool:
+    """True when RDF/XML can write a property with this IRI (it ends in an XML name).
+
+    >>> rdfxml_can_write("http://example.org/a1"), rdfxml_can_write("http://example.org/1a")
+    (True, True)
+    >>> rdfxml_can_write("http://example.org/1"), rdfxml_can_write("http://example.org/x#")
+    (False, False)
+    """
+    return XML_NAME_END.search(predicate) is not None
+
+
+def unwritable(predicate: str) -> NotWritable:
+    return NotWritable(
+        f"the answer has a property RDF/XML cannot write ({predicate}: its IRI does not end in an XML name); "
+        "ask for Turtle, N-Triples or JSON-LD"
+    )
+
+
+def writable(statements: Iterable[T], fmt: Format) -> Iterator[T]:
+    """The triples or quads as they come, checked for ``fmt`` on the way (pyoxigraph writes invalid XML
+    for a property RDF/XML cannot write, where it should refuse).
+
+    Raises:
+        NotWritable: at the first statement ``fmt`` cannot write.
+    """
+    for statement in statements:
+        if fmt.name == "rdf" and not rdfxml_can_write(statement.predicate.value):
+            raise unwritable(statement.predicate.value)
+        yield statement
+
+
+def graph_bytes(graph: rdflib.Graph, fmt: Format) -> bytes:
+    """An rdflib graph serialized as ``fmt``, refused with NotWritable (406) rather than a ValueError (500)."""
+    if fmt.name == "rdf":
+        for predicate in set(graph.predicates()):
+            if not rdfxml_can_write(str(predicate)):
+                raise unwritable(str(predicate))
+    return graph.serialize(format=fmt.rdflib_name or "turtle", encoding="utf-8")
 
 
 def syntax_error(data: bytes, fmt: Format) -> tuple[str, int, int] | None:
@@ -59,7 +106,7 @@ def convert_nquads(nquads: bytes, fmt: Format, output: BinaryIO, prefixes: Mappi
     if fmt.keeps_graphs:
         pyoxigraph.serialize(quads, output, format=fmt.oxigraph_rdf, prefixes=shown)
     else:
-        pyoxigraph.serialize(_distinct_triples(quads), output, format=fmt.oxigraph_rdf, prefixes=shown)
+        pyoxigraph.serialize(writable(_distinct_triples(quads), fmt), output, format=fmt.oxigraph_rdf, prefixes=shown)
 
 
 def _distinct_triples(quads: Iterator[pyoxigraph.Quad]) -> Iterator[pyoxigraph.Triple]:
@@ -89,7 +136,7 @@ def dump_store(
             pyoxigraph.serialize(store.quads_for_pattern(None, None, None, None), output, format=rdf, prefixes=shown)
             or b""
         )
-    return pyoxigraph.serialize(_union_triples(store), output, format=rdf, prefixes=shown) or b""
+    return pyoxigraph.serialize(writable(_union_triples(store), fmt), output, format=rdf, prefixes=shown) or b""
 
 
 def _union_triples(store: pyoxigraph.Store) -> Iterator[pyoxigraph.Triple]:

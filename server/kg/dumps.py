@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 from rdflib import Dataset
 
+from server.errors import NotWritable
 from server.formats import GZIP_MEDIA_TYPE, RDF_FORMATS, Format, by_name
 from server.kg.once import Step, run_now
 from server.kg.progress import Progress, silent
@@ -146,7 +147,11 @@ def _write_all(folder: Path, write: Writer, progress: Progress) -> None:
         entries = []
         for number, fmt in enumerate(RDF_FORMATS, start=1):
             progress(f"writing the {fmt.label} dump ({number}/{len(RDF_FORMATS)})")
-            entries += _write(partial, fmt, write)
+            try:
+                entries += _write(partial, fmt, write)
+            except NotWritable as error:  # the data is valid RDF this format cannot hold: no broken file
+                progress(f"no {fmt.label} dump: {error}")
+                (partial / f"{DUMP_STEM}.{fmt.extension}").unlink(missing_ok=True)
         (partial / MANIFEST).write_text(json.dumps(entries, indent=1), encoding="utf-8")
         partial.rename(folder)
     except BaseException:

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from server.config import Settings
 from server.engine.interface import QueryJob
 from server.engine.policy import check_query, graph_iris
+from server.engine.rdfio import graph_bytes
 from server.engine.service_description import service_description
 from server.errors import BadInput, Forbidden, PayloadTooLarge, UnsupportedMediaType, UriTooLong
 from server.formats import GRAPH_RESULT_FORMATS, HTML, RDF_DOCUMENT_FORMATS, RESULTS_FORMATS, choose
@@ -156,7 +157,7 @@ def describe_or_show_page() -> BaseResponse:
     current = state()
     endpoint = absolute_url(url_for("sparql.endpoint"))
     graph = service_description(endpoint, current.engine.graph_sizes(), current.kg.graph_names())
-    body = graph.serialize(format=chosen.rdflib_name or "turtle", encoding="utf-8")
+    body = graph_bytes(graph, chosen)
     return _with_headers(Response(body, mimetype=chosen.media_type), negotiated=True)
 
 

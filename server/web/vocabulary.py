@@ -15,6 +15,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from rdflib import Graph
 from werkzeug.wrappers import Response as BaseResponse
 
+from server.engine.rdfio import graph_bytes
 from server.errors import NotFound
 from server.formats import DOCUMENT_FORMATS, HTML, RDF_DOCUMENT_FORMATS, Format, choose
 from server.urls import is_web_url
@@ -74,7 +75,7 @@ def _rdf(fmt: Format) -> bytes:
         graph.bind(prefix, namespace, replace=True)
     for triple in ontology:
         graph.add(triple)
-    return graph.serialize(format=fmt.rdflib_name or "turtle", encoding="utf-8")
+    return graph_bytes(graph, fmt)
 
 
 def _html(missing: str | None = None) -> str:
