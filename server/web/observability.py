@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
 
 from server.errors import KgError
 
@@ -172,10 +173,12 @@ def _query_digest() -> str:
     if request.blueprint != "sparql":
         return ""
     try:
-        text = request.args.get("query") or request.form.get("query")
+        text = request.args.get("query")
+        if text is None and request.mimetype == "application/x-www-form-urlencoded":
+            text = request.form.get("query")
         if text is None and request.mimetype == "application/sparql-query":
             text = request.get_data(cache=True).decode("utf-8", "replace")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, HTTPException):  # a body over the size limit, or not decodable: it was refused already
         return ""
     return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12] if text else ""
 
