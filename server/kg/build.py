@@ -32,7 +32,7 @@ from rdflib.term import Node
 
 from server.config import Inputs, Settings, resolve_inputs
 from server.engine.loader import StoreWriter, changed_literals, mentions_bytes
-from server.engine.rdfio import convert_nquads, dump_store
+from server.engine.rdfio import canonical_nquads, convert_nquads, dump_store
 from server.errors import NotConforming
 from server.formats import Format
 from server.kg.dumps import STALE_AFTER, nquads_of
@@ -245,7 +245,7 @@ def _fill_through_rdflib(
         inferred, cached = _inferred(settings, inputs, ontology, asserted, progress)
     progress("assembling the dataset")
     dataset = _assemble(settings.base_uri, ontology, asserted, inferred, data)
-    nquads = nquads_of(dataset)
+    nquads = canonical_nquads(nquads_of(dataset))  # the same bytes from every build of the same data
     (partial / "source.nq").write_bytes(nquads)
     (partial / "changed-literals.nq").write_bytes(changed_literals(nquads))
     dataset.graph(URIRef(graph_iri(settings.base_uri, "ontology"))).serialize(
