@@ -48,6 +48,10 @@ class Settings:
     """Open connections one client address may hold in one worker process; more are refused with 429."""
     read_buffer_bytes: int = 64 * 1024 * 1024
     """Bytes all the requests being read may hold in one worker process; the request past it gets 503."""
+    max_query_depth: int = 200
+    """Deepest nesting of brackets a query may have; deeper is refused before any parser reads it."""
+    max_query_tokens: int = 2_000
+    """Most tokens a query may have, VALUES rows not counted; more is refused before any parser reads it."""
     query_processes: int = 0
     query_memory_bytes: int = 512 * 1024 * 1024
     answer_cache_bytes: int = 64 * 1024 * 1024
@@ -69,7 +73,13 @@ class Settings:
         if not self.base_uri.startswith(("http://", "https://")):
             raise BadInput(f"base URI must be an http(s) URL: {self.base_uri!r}")
         at_least_one = ("port", "workers", "threads", "max_results", "max_result_bytes", "max_request_bytes")
-        for name in (*at_least_one, "connections_per_client", "read_buffer_bytes"):
+        for name in (
+            *at_least_one,
+            "connections_per_client",
+            "read_buffer_bytes",
+            "max_query_depth",
+            "max_query_tokens",
+        ):
             if getattr(self, name) < 1:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.header_timeout <= 0 or self.body_timeout <= 0:
@@ -144,6 +154,8 @@ SETTING_TYPES: dict[str, type] = {
     "body_timeout": float,
     "connections_per_client": int,
     "read_buffer_bytes": int,
+    "max_query_depth": int,
+    "max_query_tokens": int,
     "query_processes": int,
     "query_memory_bytes": int,
     "answer_cache_bytes": int,
@@ -181,6 +193,14 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ),
     ("connections_per_client", "Open connections per client address in each worker process; more get 429."),
     ("read_buffer_bytes", "Bytes the requests being read may hold in each worker process; past it 503."),
+    (
+        "max_query_depth",
+        "Deepest nesting of brackets a query may have; deeper queries get 400 before any parser reads them.",
+    ),
+    (
+        "max_query_tokens",
+        "Most tokens a query may have (VALUES rows do not count); longer queries get 400 before any parser reads them.",
+    ),
     ("query_processes", "Killable query processes per server process (0: one per thread)."),
     (
         "query_memory_bytes",

@@ -129,8 +129,8 @@ def _from_parameters(queries: list[str], default_graphs: list[str], named_graphs
 
 def _answer(parsed: ProtocolRequest) -> BaseResponse:
     query = parsed.query or ""
-    check_query(query)
     settings = state().settings
+    check_query(query, settings.max_query_depth, settings.max_query_tokens)
     job = QueryJob(
         query=query,
         default_graphs=parsed.default_graphs,

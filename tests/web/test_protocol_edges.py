@@ -1,0 +1,103 @@
+"""The endpoint on hostile or unusual input, over every backend: each bad input named, each answer checked.
+
+Client mistakes are 4xx with a text that says what is wrong, never 500; queries that would
+crash the engine's parser are refused before any parser reads them; datasets follow
+SPARQL 1.1 Query 13.2 (FROM, FROM NAMED) and Protocol 2.1.4 (the request's graphs replace
+the query's); relative IRIs resolve against the endpoint's URL under the configured base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from .test_protocol import error_text
+
+BASE = "https://w3id.org/clip-network/"
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+
+
+@pytest.fixture
+def client(backend_app: Flask) -> Iterator[FlaskClient]:
+    """A test client of the site over each backend: the embedded store, the Oxigraph server, Virtuoso."""
+    with backend_app.test_client() as test_client:
+        yield test_client
+
+
+# --- refused before any parser reads them (the pre-parse guard) ----------------------------------
+
+TOO_DEEP = {
+    "3000-nested-groups": "SELECT * WHERE " + "{" * 3000 + " ?s ?p ?o " + "}" * 3000,
+    "100000-unclosed-braces": "SELECT * WHERE " + "{" * 100_000,
+    "5000-nested-parentheses": "SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
+    "1000-nested-exists": "SELECT * WHERE { " + "FILTER NOT EXISTS { " * 1000 + "}" * 1000 + " }",
+    "20000-negations": "SELECT * WHERE { FILTER(" + "!" * 20_000 + "true) }",
+}
+
+
+@pytest.mark.parametrize("query", TOO_DEEP.values(), ids=TOO_DEEP.keys())
+def test_queries_nested_past_the_limit_are_400_before_parsing(client: FlaskClient, query: str) -> None:
+    response = client.post("/sparql", data=query.encode(), content_type=DIRECT)
+    assert response.status_code == 400
+    assert error_text(response) == (
+        "the query nests brackets more than 200 deep, the limit of this endpoint; flatten the query "
+        "(nesting { }, ( ) and [ ] counts, and so does a run of !)\n"
+    )
+
+
+TOO_LONG = {
+    "9000-minus-groups": "SELECT * WHERE { ?s ?p ?o" + " MINUS {}" * 9000 + " }",
+    "3000-binds": "SELECT * WHERE { ?s ?p ?o" + "".join(f" BIND(1 AS ?v{n})" for n in range(3000)) + " }",
+    "7000-additions": "SELECT * WHERE { FILTER(" + "+".join(["1"] * 7000) + " > 0) }",
+}
+
+
+@pytest.mark.parametrize("query", TOO_LONG.values(), ids=TOO_LONG.keys())
+def test_queries_longer_than_the_limit_are_400_before_parsing(client: FlaskClient, query: str) -> None:
+    response = client.post("/sparql", data=query.encode(), content_type=DIRECT)
+    assert response.status_code == 400
+    assert "more than 2000 tokens" in error_text(response)
+
+
+def test_a_long_values_block_is_not_counted(client: FlaskClient) -> None:
+    rows = " ".join(f"<{BASE}id/city/n{n}>" for n in range(2100))  # Virtuoso refuses 5,000 rows
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?c {{ {rows} }} ?c ?p ?o }}"
+    response = client.post("/sparql", data=query.encode(), content_type=DIRECT)
+    assert response.status_code == 200
+
+
+# --- client mistakes: 4xx with a clear text; SERVICE found as the engine reads it --------------------
+
+
+def test_the_word_service_in_a_comment_does_not_refuse_a_nested_query(client: FlaskClient) -> None:
+    query = "# no service here\nSELECT (COUNT(*) AS ?n) WHERE " + "{" * 60 + " ?s a ?t " + "}" * 60
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+BAD_QUERIES = [
+    ("only-a-comment", "# only a comment", 400, "no query: the text has only comments and whitespace"),
+    ("commented-out-query", "  \n# SELECT * WHERE { ?s ?p ?o }\n\t", 400, "no query"),
+    ("empty-comments", "#\r#\n", 400, "no query"),
+    ("prologue-alone", "PREFIX ex: <http://example.org/>", 400, "SPARQL syntax error"),
+    ("service-glued-to-silent", "SELECT * { SERVICESILENT<http://127.0.0.1:9/sparql>{} }", 403,
+     "federated queries (SERVICE) are disabled"),
+    ("service-after-less-than-in-would-be-iri",
+     "SELECT * { VALUES ?v {<http://127.0.0.1:9/sparql>} FILTER(1<2)SERVICE?v#>\n{ } }", 403,
+     "federated queries (SERVICE) are disabled"),
+    ("service-glued-to-prefixed-name", "PREFIX : <http://127.0.0.1:9/> SELECT * { SERVICE:sparql {} }", 403,
+     "federated queries (SERVICE) are disabled"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("query", "status", "message"), [c[1:] for c in BAD_QUERIES], ids=[c[0] for c in BAD_QUERIES])
+def test_bad_queries_get_their_status_and_a_clear_text(
+    client: FlaskClient, query: str, status: int, message: str
+) -> None:
+    """Only comments, a prologue alone: 400 (before: 403); SERVICE in disguise: 403."""
+    response = client.get("/sparql", query_string={"query": query})
+    assert (response.status_code, message in error_text(response)) == (status, True), error_text(response)
