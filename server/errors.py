@@ -61,6 +61,10 @@ class QuerySyntaxError(BadInput):
     """A SPARQL query that does not parse."""
 
 
+class UnsupportedQuery(BadInput):
+    """A query that parses but asks for what the engine does not have: an unknown (extension) function."""
+
+
 class NotFound(KgError):
     """An unknown resource, file or named query."""
 

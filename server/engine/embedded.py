@@ -25,10 +25,11 @@ from server.engine.counting import CountingWriter, LimitedWriter, RowLimitExceed
 from server.engine.interface import QueryAnswer, QueryJob
 from server.engine.rdfio import writable
 from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple
-from server.errors import QuerySyntaxError, ResultTooLarge, WrongQueryForm
+from server.errors import QuerySyntaxError, ResultTooLarge, UnsupportedQuery, WrongQueryForm
 from server.formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, Format, accepted
 
 OxigraphTerm = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
+Results = pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples
 
 
 class EmbeddedEngine:
@@ -140,7 +141,7 @@ class EmbeddedEngine:
         bindings: dict[str, Term],
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
-    ) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples:
+    ) -> Results:
         """Run a query; the default graph is the union of all graphs unless graphs are named.
 
         Bindings fix variables to terms before evaluation (SPARQL SEP-0007), which is how
@@ -155,10 +156,38 @@ class EmbeddedEngine:
             options["use_default_graph_as_union"] = True
         if named_graphs:
             options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs]
-        try:
-            return self._store.query(query, **options)  # type: ignore[arg-type]
-        except SyntaxError as error:
-            raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+        return evaluate(self._store, query, options)
+
+
+def evaluate(store: pyoxigraph.Store, query: str, options: dict[str, object]) -> Results:
+    """``store.query`` with its errors as the client's: syntax (with line and column) or an unknown function.
+
+    Raises:
+        QuerySyntaxError: the query does not parse.
+        UnsupportedQuery: it calls a function the engine does not have (pyoxigraph raises
+            RuntimeError before evaluating: ``The custom function <…> is not supported``).
+    """
+    try:
+        return store.query(query, **options)  # type: ignore[arg-type]
+    except SyntaxError as error:
+        raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+    except RuntimeError as error:
+        raise unsupported(str(error)) from None
+
+
+def unsupported(message: str) -> UnsupportedQuery:
+    """The engine's refusal of a query it parsed, with a hint for the usual mistake (the xsd: prefix without #).
+
+    >>> refused = unsupported("The custom function <http://www.w3.org/2001/XMLSchemainteger> is not supported")
+    >>> str(refused).split("; ")[-1]
+    'the xsd: prefix is <http://www.w3.org/2001/XMLSchema#>, with #'
+    """
+    text = f"the query cannot be evaluated: {message}"
+    if "custom function" in message:
+        text += "; this endpoint has the functions of SPARQL 1.1 and the XSD casts, no others"
+    if "XMLSchema" in message and "XMLSchema#" not in message:
+        text += "; the xsd: prefix is <http://www.w3.org/2001/XMLSchema#>, with #"
+    return UnsupportedQuery(text)
 
 
 def stored_forms(literals: Sequence[pyoxigraph.Literal]) -> list[pyoxigraph.Literal]:

@@ -63,6 +63,7 @@ from server.errors import (
     QueryTimeout,
     ResultTooLarge,
     ServerBusy,
+    UnsupportedQuery,
     WrongQueryForm,
 )
 
@@ -70,6 +71,7 @@ log = logging.getLogger(__name__)
 
 FAILURES: dict[str, type[KgError]] = {
     "QuerySyntaxError": QuerySyntaxError,
+    "UnsupportedQuery": UnsupportedQuery,
     "WrongQueryForm": WrongQueryForm,
     "NotAcceptable": NotAcceptable,
     "NotWritable": NotWritable,

@@ -41,6 +41,7 @@ from server.engine.embedded import (
     answer_of,
     check_bytes,
     check_size,
+    evaluate,
     graph_answer,
     resource_term,
     rows_of,
@@ -336,11 +337,9 @@ def _timeout(seconds: float) -> QueryTimeout:
 
 def _form_of(query: str) -> type:
     """The class of the query's answer, from evaluating it over nothing: its syntax checked here (with line
-    and column). Only the class is kept: pyoxigraph's answers must be dropped in the thread that made them."""
-    try:
-        answer = pyoxigraph.Store().query(query)
-    except SyntaxError as error:
-        raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+    and column) and its functions known. Only the class is kept: pyoxigraph's answers must be dropped in
+    the thread that made them."""
+    answer = evaluate(pyoxigraph.Store(), query, {})
     form = type(answer)
     del answer
     return form

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from server.engine.interface import QueryAnswer, QueryJob
 from server.engine.policy import explain_syntax_error
-from server.errors import BadInput
+from server.errors import QuerySyntaxError
 from server.web.state import state
 
 CACHE_SECONDS = 60
@@ -22,7 +22,7 @@ def run_job(job: QueryJob) -> QueryAnswer:
         return kept
     try:
         answer = current.executor.run(job)
-    except BadInput:
+    except QuerySyntaxError:
         explain_syntax_error(job.query)
         raise
     current.answers.put(job, answer)

@@ -79,11 +79,16 @@ def test_the_word_service_in_a_comment_does_not_refuse_a_nested_query(client: Fl
     assert response.status_code == 200, response.get_data(as_text=True)
 
 
+XSD_WITHOUT_HASH = "PREFIX xsd: <http://www.w3.org/2001/XMLSchema> SELECT (xsd:integer('1') AS ?x) {}"
 BAD_QUERIES = [
     ("only-a-comment", "# only a comment", 400, "no query: the text has only comments and whitespace"),
     ("commented-out-query", "  \n# SELECT * WHERE { ?s ?p ?o }\n\t", 400, "no query"),
     ("empty-comments", "#\r#\n", 400, "no query"),
     ("prologue-alone", "PREFIX ex: <http://example.org/>", 400, "SPARQL syntax error"),
+    ("unknown-function", "SELECT (<http://example.org/f>(1) AS ?x) {}", 400,
+     "The custom function <http://example.org/f> is not supported"),
+    ("xsd-prefix-without-hash", XSD_WITHOUT_HASH, 400,
+     "the xsd: prefix is <http://www.w3.org/2001/XMLSchema#>, with #"),
     ("service-glued-to-silent", "SELECT * { SERVICESILENT<http://127.0.0.1:9/sparql>{} }", 403,
      "federated queries (SERVICE) are disabled"),
     ("service-after-less-than-in-would-be-iri",
@@ -98,6 +103,7 @@ BAD_QUERIES = [
 def test_bad_queries_get_their_status_and_a_clear_text(
     client: FlaskClient, query: str, status: int, message: str
 ) -> None:
-    """Only comments, a prologue alone: 400 (before: 403); SERVICE in disguise: 403."""
+    """Only comments, a prologue alone, an unknown function, a wrong xsd: prefix: 400 (before: 403 or 500);
+    SERVICE in disguise: 403."""
     response = client.get("/sparql", query_string={"query": query})
     assert (response.status_code, message in error_text(response)) == (status, True), error_text(response)
