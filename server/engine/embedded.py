@@ -23,6 +23,7 @@ from rdflib import Dataset
 
 from server.engine.counting import CountingWriter, LimitedWriter, RowLimitExceeded
 from server.engine.interface import QueryAnswer, QueryJob
+from server.engine.lexer import scan
 from server.engine.rdfio import writable
 from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple
 from server.errors import QuerySyntaxError, ResultTooLarge, UnsupportedQuery, WrongQueryForm
@@ -98,8 +99,10 @@ class EmbeddedEngine:
         counts the rows of the format as they are written, a graph (CONSTRUCT, DESCRIBE) from
         an iterator that counts its triples.
         """
-        results = self._query(job.query, dict(job.substitutions), job.default_graphs, job.named_graphs)
-        return answer_of(results, job)
+        dataset = dataset_options(job.query, job.default_graphs, job.named_graphs)
+        if job.base_iri:
+            dataset["base_iri"] = job.base_iri
+        return answer_of(self._query(job.query, dict(job.substitutions), dataset), job)
 
     def quads_about(self, iri: str) -> tuple[list[Quad], list[Quad]]:
         """The quads with the IRI as subject, and those with it as object, in every graph."""
@@ -135,28 +138,45 @@ class EmbeddedEngine:
             self._graph_sizes = {"": default, **sizes} if default else sizes
         return dict(self._graph_sizes)
 
-    def _query(
-        self,
-        query: str,
-        bindings: dict[str, Term],
-        default_graphs: Sequence[str] = (),
-        named_graphs: Sequence[str] = (),
-    ) -> Results:
-        """Run a query; the default graph is the union of all graphs unless graphs are named.
+    def _query(self, query: str, bindings: dict[str, Term], options: dict[str, object] | None = None) -> Results:
+        """Run a query; the default graph is the union of all graphs unless ``options`` say otherwise.
 
         Bindings fix variables to terms before evaluation (SPARQL SEP-0007), which is how
         named-query parameters reach a query without touching its text.
         """
-        options: dict[str, object] = {}
+        options = dict(options) if options is not None else dataset_options(query)
         if bindings:
             options["substitutions"] = {pyoxigraph.Variable(k): from_term(v) for k, v in bindings.items()}
-        if default_graphs:
-            options["default_graph"] = [pyoxigraph.NamedNode(g) for g in default_graphs]
-        else:
-            options["use_default_graph_as_union"] = True
-        if named_graphs:
-            options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs]
         return evaluate(self._store, query, options)
+
+
+def dataset_options(
+    query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()
+) -> dict[str, object]:
+    """The dataset a query runs on, as pyoxigraph's options, by SPARQL 1.1's rules.
+
+    Graphs named by the request (Protocol 2.1.4) replace the query's own: exactly those,
+    so with no default-graph-uri the default graph is empty and with no named-graph-uri
+    there are no named graphs. Else the query's FROM and FROM NAMED (Query 13.2), read by
+    the engine. Else this endpoint's default: the union of all graphs, every graph named.
+    """
+    if default_graphs or named_graphs:
+        return {
+            "default_graph": [pyoxigraph.NamedNode(g) for g in default_graphs],
+            "named_graphs": [pyoxigraph.NamedNode(g) for g in named_graphs],
+        }
+    if names_dataset(query):
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
+def names_dataset(query: str) -> bool:
+    """True when the query has FROM or FROM NAMED clauses (read by the lexer only when it has the word).
+
+    >>> names_dataset("SELECT * FROM <http://e/g> WHERE { ?s ?p ?o }"), names_dataset("SELECT * { ?from ?p ?o }")
+    (True, False)
+    """
+    return "from" in query.lower() and bool(scan(query).dataset)
 
 
 def evaluate(store: pyoxigraph.Store, query: str, options: dict[str, object]) -> Results:

@@ -25,7 +25,11 @@ class QueryJob:
 
     ``results_format`` and ``graph_format`` are format names (None: the client accepts none
     of that kind); the answer is refused rather than cut when it has more than
-    ``max_results`` rows or triples, or when its serialization passes ``max_bytes``.
+    ``max_results`` rows or triples, or when its serialization passes ``max_bytes``. The dataset
+    is the union of all graphs unless the request names graphs (``default_graphs``,
+    ``named_graphs``: exactly those, either may be empty) or, failing that, the query does
+    (FROM, FROM NAMED). Relative IRIs in the query resolve against ``base_iri`` (the
+    endpoint's URL), unless the query states a BASE.
     """
 
     query: str
@@ -36,6 +40,7 @@ class QueryJob:
     graph_format: str | None = None
     max_results: int = 100_000
     max_bytes: int = 64 * 1024 * 1024
+    base_iri: str | None = None
 
     @property
     def digest(self) -> str:

@@ -22,6 +22,7 @@ from server.engine.rdfio import graph_bytes
 from server.engine.service_description import service_description
 from server.errors import BadInput, Forbidden, PayloadTooLarge, UnsupportedMediaType, UriTooLong
 from server.formats import GRAPH_RESULT_FORMATS, HTML, RDF_DOCUMENT_FORMATS, RESULTS_FORMATS, choose
+from server.urls import Urls
 from server.web.jobs import answer_response, run_job
 from server.web.negotiation import format_parameters, prefers, requested_format
 from server.web.state import absolute_url, state
@@ -139,8 +140,15 @@ def _answer(parsed: ProtocolRequest) -> BaseResponse:
         graph_format=requested_format(GRAPH_RESULT_FORMATS),
         max_results=settings.max_results,
         max_bytes=settings.max_result_bytes,
+        base_iri=endpoint_url(settings),
     )
     return answer_response(run_job(job))
+
+
+def endpoint_url(settings: Settings) -> str:
+    """This endpoint's URL under the configured base, never the Host header: relative IRIs in a query
+    resolve against it, so ``<id/city/vienna>`` names the data's Vienna."""
+    return Urls(settings.base_uri).iri_of("/sparql")
 
 
 def _prefers_html() -> bool:

@@ -13,12 +13,20 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from rdflib import Graph, Literal, URIRef
 
-from .test_protocol import error_text
+from .test_protocol import ASSERTED, ONTOLOGY, error_text, result_rows
 
 BASE = "https://w3id.org/clip-network/"
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
+CITY_HAS_A_TYPE = "ASK FROM_CLAUSES { <https://w3id.org/clip-network/def/City> a ?t }"
+"""True in the ontology graph only: the class City is typed there, not in the asserted data."""
+GRAPHS = "SELECT DISTINCT ?g FROM_CLAUSES WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def with_from(template: str, clauses: str = "") -> str:
+    return template.replace("FROM_CLAUSES", clauses)
 
 
 @pytest.fixture
@@ -26,6 +34,20 @@ def client(backend_app: Flask) -> Iterator[FlaskClient]:
     """A test client of the site over each backend: the embedded store, the Oxigraph server, Virtuoso."""
     with backend_app.test_client() as test_client:
         yield test_client
+
+
+def ask(client: FlaskClient, query: str, **graphs: str) -> bool:
+    parameters = {"query": query, **{name.replace("_", "-"): iri for name, iri in graphs.items()}}
+    response = client.get("/sparql", query_string=parameters)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return bool(response.json["boolean"])  # type: ignore[index]
+
+
+def graphs_of(client: FlaskClient, query: str, **graphs: str) -> set[str]:
+    parameters = {"query": query, **{name.replace("_", "-"): iri for name, iri in graphs.items()}}
+    response = client.get("/sparql", query_string=parameters)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {row[0] for row in result_rows(response)}
 
 
 # --- refused before any parser reads them (the pre-parse guard) ----------------------------------
@@ -107,3 +129,62 @@ def test_bad_queries_get_their_status_and_a_clear_text(
     SERVICE in disguise: 403."""
     response = client.get("/sparql", query_string={"query": query})
     assert (response.status_code, message in error_text(response)) == (status, True), error_text(response)
+
+
+# --- datasets: FROM and FROM NAMED (Query 13.2), the request's graphs (Protocol 2.1.4) --------------
+
+
+def test_from_is_honoured(client: FlaskClient) -> None:
+    assert ask(client, with_from(CITY_HAS_A_TYPE)) is True
+    assert ask(client, with_from(CITY_HAS_A_TYPE, f"FROM <{ASSERTED}>")) is False
+    assert ask(client, with_from(CITY_HAS_A_TYPE, f"FROM <{ASSERTED}> FROM <{ONTOLOGY}>")) is True
+
+
+def test_from_alone_gives_no_named_graphs(client: FlaskClient) -> None:
+    assert graphs_of(client, with_from(GRAPHS, f"FROM <{ONTOLOGY}>")) == set()
+
+
+def test_from_named_alone_gives_an_empty_default_graph(client: FlaskClient) -> None:
+    assert ask(client, with_from(CITY_HAS_A_TYPE, f"FROM NAMED <{ONTOLOGY}>")) is False
+    assert graphs_of(client, with_from(GRAPHS, f"FROM NAMED <{ONTOLOGY}>")) == {ONTOLOGY}
+
+
+def test_from_with_a_prefixed_or_relative_iri(client: FlaskClient) -> None:
+    prefixed = with_from(CITY_HAS_A_TYPE, "FROM g:asserted").replace("ASK", f"PREFIX g: <{BASE}graph/> ASK")
+    assert ask(client, prefixed) is False
+    assert ask(client, with_from(CITY_HAS_A_TYPE, "FROM <graph/ontology>")) is True
+    assert ask(client, with_from(CITY_HAS_A_TYPE, "FROM <graph/asserted>")) is False
+
+
+def test_the_requests_graphs_replace_the_querys(client: FlaskClient) -> None:
+    query = with_from(CITY_HAS_A_TYPE, f"FROM <{ASSERTED}>")
+    assert ask(client, query, default_graph_uri=ONTOLOGY) is True
+    assert ask(client, query, named_graph_uri=ONTOLOGY) is False
+
+
+def test_a_request_naming_only_named_graphs_has_an_empty_default_graph(client: FlaskClient) -> None:
+    assert ask(client, "ASK { ?s ?p ?o }", named_graph_uri=ONTOLOGY) is False
+    assert ask(client, f"ASK {{ GRAPH <{ONTOLOGY}> {{ ?s ?p ?o }} }}", named_graph_uri=ONTOLOGY) is True
+
+
+def test_a_request_naming_only_a_default_graph_has_no_named_graphs(client: FlaskClient) -> None:
+    assert graphs_of(client, with_from(GRAPHS), default_graph_uri=ASSERTED) == set()
+
+
+# --- relative IRIs resolve against the endpoint's URL ------------------------------------------------
+
+
+def test_relative_iris_resolve_against_the_endpoint(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"}, headers={"Accept": "text/turtle"}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    graph = Graph().parse(data=response.data, format="turtle")
+    assert set(graph) == {(URIRef(BASE + "s"), URIRef(BASE + "p"), Literal(1))}
+    assert ask(client, "ASK { <id/city/vienna> ?p ?o }") is True
+
+
+def test_a_base_in_the_query_wins(client: FlaskClient) -> None:
+    query = "BASE <http://example.org/> CONSTRUCT { <s> <p> 1 } WHERE {}"
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"})
+    assert response.get_data(as_text=True).startswith("<http://example.org/s> <http://example.org/p>")
