@@ -11,8 +11,10 @@ Service Description (RDF clients) or the query page (browsers).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from flask import Blueprint, Response, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from server.config import Settings
@@ -53,6 +55,7 @@ def endpoint() -> BaseResponse:
     settings = state().settings
     if len(request.query_string) > settings.max_request_bytes:
         raise UriTooLong(f"the query string is longer than {settings.max_request_bytes} bytes; send it with POST")
+    check_utf8(request.query_string, "the query string")
     if request.method == "POST":
         parsed = query_via_post(settings)
     else:
@@ -86,12 +89,9 @@ def query_via_get() -> ProtocolRequest:
 
 def query_via_post(settings: Settings) -> ProtocolRequest:
     """Sections 2.1.2 and 2.1.3: URL-encoded form, or the query as the body."""
-    length = request.content_length
-    if length is not None and length > settings.max_request_bytes:
-        raise PayloadTooLarge(f"the request body is larger than {settings.max_request_bytes} bytes")
     media_type = request.mimetype
     if media_type == FORM:
-        form = request.form
+        form = form_of(read_body(settings.max_request_bytes))
         if "update" in form:
             raise Forbidden("this endpoint is read-only: SPARQL Update is not accepted")
         if "query" in request.args:
@@ -100,9 +100,7 @@ def query_via_post(settings: Settings) -> ProtocolRequest:
             form.getlist("query"), form.getlist("default-graph-uri"), form.getlist("named-graph-uri")
         )
     if media_type == DIRECT:
-        body = request.get_data(cache=False)
-        if len(body) > settings.max_request_bytes:
-            raise PayloadTooLarge(f"the request body is larger than {settings.max_request_bytes} bytes")
+        body = read_body(settings.max_request_bytes)
         if "query" in request.args:
             raise BadInput("a query is in both the body and the URL; send one")
         try:
@@ -117,6 +115,55 @@ def query_via_post(settings: Settings) -> ProtocolRequest:
     raise UnsupportedMediaType(
         f"a POST to /sparql must be {FORM} or {DIRECT}, not {media_type or 'without a Content-Type'}"
     )
+
+
+def read_body(limit: int) -> bytes:
+    """The request body, refused past ``limit`` bytes whether or not its length was announced.
+
+    A chunked body announces no length, and Werkzeug stops reading it at the request's
+    maximum as if the body ended there (the query would run cut short): so the maximum
+    is set one byte past the limit, and a body that reaches it is refused. The body stays
+    in Werkzeug's cache, where the access log reads the query's digest.
+
+    Raises:
+        PayloadTooLarge: a Content-Length over the limit, or more bytes than that.
+    """
+    length = request.content_length
+    if length is not None and length > limit:
+        raise _too_large(limit)
+    request.max_content_length = limit + 1
+    body = request.get_data(cache=True)
+    if len(body) > limit:
+        raise _too_large(limit)
+    return body
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the request body is larger than {limit} bytes")
+
+
+def form_of(body: bytes) -> MultiDict[str, str]:
+    """A URL-encoded form, its bytes and its percent-escapes decoded as UTF-8, or refused.
+
+    Raises:
+        BadInput: the form is not UTF-8 (Werkzeug would replace or drop what it cannot decode).
+    """
+    check_utf8(body, "the form")
+    return MultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+
+
+def check_utf8(encoded: bytes, where: str) -> None:
+    """Refuse URL-encoded parameters whose bytes or percent-escapes are not UTF-8.
+
+    Raises:
+        BadInput: they are not (the SPARQL Protocol's parameters are UTF-8).
+    """
+    try:
+        unquote_to_bytes(encoded.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInput(
+            f"{where} is not UTF-8: a byte {error.object[error.start]:#04x} cannot start or continue a character"
+        ) from None
 
 
 def _from_parameters(queries: list[str], default_graphs: list[str], named_graphs: list[str]) -> ProtocolRequest:

@@ -8,6 +8,10 @@ the query's); relative IRIs resolve against the endpoint's URL under the configu
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -131,6 +135,32 @@ def test_bad_queries_get_their_status_and_a_clear_text(
     assert (response.status_code, message in error_text(response)) == (status, True), error_text(response)
 
 
+# --- invalid UTF-8: 400 wherever the text comes from ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {"path": "/sparql?query=%FF"},
+        {"path": "/sparql?query=ASK%7B%7D&default-graph-uri=%C3%28"},
+        {"path": "/sparql", "data": b"query=%FF", "content_type": FORM},
+        {"path": "/sparql", "data": b"query=ASK {} \xff", "content_type": FORM},
+        {"path": "/sparql", "data": b"ASK { ?s ?p '\xc3\x28' }", "content_type": DIRECT},
+    ],
+    ids=["query-string", "graph-parameter", "form-escape", "form-raw-byte", "direct-body"],
+)
+def test_invalid_utf8_is_400(client: FlaskClient, request_: dict[str, object]) -> None:
+    method = "POST" if "data" in request_ else "GET"
+    response = client.open(method=method, **request_)  # type: ignore[arg-type]
+    assert response.status_code == 400
+    assert "not UTF-8" in error_text(response)
+
+
+def test_a_utf8_form_is_read_whole(client: FlaskClient) -> None:
+    response = client.post("/sparql", data={"query": 'SELECT ("Zürich – ok" AS ?x) {}'})
+    assert result_rows(response) == [["Zürich – ok"]]
+
+
 # --- datasets: FROM and FROM NAMED (Query 13.2), the request's graphs (Protocol 2.1.4) --------------
 
 
@@ -188,3 +218,34 @@ def test_a_base_in_the_query_wins(client: FlaskClient) -> None:
     query = "BASE <http://example.org/> CONSTRUCT { <s> <p> 1 } WHERE {}"
     response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"})
     assert response.get_data(as_text=True).startswith("<http://example.org/s> <http://example.org/p>")
+
+
+# --- a body past the limit, however it is sent ----------------------------------------------------------
+
+
+def test_a_chunked_body_past_the_limit_is_413_not_cut(limited_app: Flask) -> None:
+    """A body of unannounced length (as a chunked one reaches the application) is not cut at the limit and run."""
+    query = "# " + "x" * 5000 + "\nASK {}"
+    response = limited_app.test_client().post(
+        "/sparql",
+        input_stream=io.BytesIO(query.encode()),
+        content_type=DIRECT,
+        environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"},
+    )
+    assert response.status_code == 413
+    assert "larger than 4000 bytes" in error_text(response)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [{"data": {"query": "ASK { ?s ?p 'a form' }"}}, {"data": b"ASK { ?s ?p 'a body' }", "content_type": DIRECT}],
+    ids=["form", "direct"],
+)
+def test_a_posted_query_is_logged_by_its_digest(
+    app: Flask, request_: dict[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The body is read once, and kept where the access log finds the query to digest."""
+    with caplog.at_level(logging.INFO, logger="clip_kg.access"), app.test_client() as client:
+        assert client.post("/sparql", **request_).status_code == 200  # type: ignore[arg-type]
+    line = json.loads([r for r in caplog.records if r.name == "clip_kg.access"][-1].getMessage())
+    assert re.fullmatch(r"[0-9a-f]{12}", line["query"])
