@@ -42,6 +42,8 @@ def served(cache_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "query_memory_bytes": str(QUERY_MEMORY_BYTES),
         "query_timeout": "30",
         "reasoning": "yes" if HAS_JAVA else "no",
+        "max_query_depth": "100000",  # the pre-parse guard lifted, so that a crash can still be made here
+        "max_query_tokens": "100000",
     }
     with clip_kg_serve(cache_dir, log, **settings) as (url, process):
         yield url, log, process.pid
