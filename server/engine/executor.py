@@ -24,6 +24,8 @@ import os
 import queue
 import signal
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Protocol
@@ -46,6 +48,10 @@ FAILURES: dict[str, type[KgError]] = {
     "ResultTooLarge": ResultTooLarge,
 }
 """The errors a child reports by name, raised again in the parent with their own class."""
+
+
+Held = Callable[[float], None]
+"""Told the seconds a job held a query process, whatever its outcome."""
 
 
 @dataclass(frozen=True)
@@ -119,18 +125,28 @@ class QueryExecutor:
     _busy: set[Connection] = field(default_factory=set, init=False)
     _lock_busy: threading.Lock = field(default_factory=threading.Lock, init=False)
 
-    def run(self, job: QueryJob) -> QueryAnswer:
-        """Run a job in a child; raise QueryTimeout (and replace the child) when it overruns."""
+    def run(self, job: QueryJob, deadline: float | None = None, held: Held | None = None) -> QueryAnswer:
+        """Run a job in a child; raise QueryTimeout (and replace the child) when it overruns.
+
+        ``deadline`` (time.monotonic) is when the time limit ends, counted from the request's
+        arrival, so waiting for a thread or a process counts; ``held`` is told the seconds
+        the job held its process.
+        """
         self._ensure_pool()
+        deadline = time.monotonic() + self.timeout if deadline is None else deadline
         try:
-            child = self._idle.get(timeout=self.timeout)
+            child = self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))
         except queue.Empty:
-            raise ServerBusy(f"every query process was busy for {self.timeout:g} s; retry later") from None
+            raise ServerBusy(f"every query process stayed busy within the limit of {self.timeout:g} s") from None
+        if deadline <= time.monotonic():  # waited the whole limit: the query is not started at all
+            self._idle.put(child)
+            raise QueryTimeout(f"the query waited the whole limit of {self.timeout:g} s for a query process")
         with self._lock_busy:
             self._busy.add(child.connection)
+        taken = time.monotonic()
         try:
             child.connection.send(job)
-            if not child.connection.poll(self.timeout):
+            if not child.connection.poll(max(deadline - time.monotonic(), 0.0)):
                 self._replace(child)
                 raise QueryTimeout(f"the query ran longer than the limit of {self.timeout:g} s and was stopped")
             answer = _receive(child.connection)
@@ -140,6 +156,8 @@ class QueryExecutor:
         finally:
             with self._lock_busy:
                 self._busy.discard(child.connection)
+            if held is not None:
+                held(time.monotonic() - taken)
         self._idle.put(child)
         if isinstance(answer, _Failure):
             raise FAILURES.get(answer.kind, KgError)(answer.message)
@@ -191,8 +209,8 @@ class QueryExecutor:
 class Executor(Protocol):
     """Runs protocol queries within the time limit (see ``QueryExecutor`` and ``InlineExecutor``)."""
 
-    def run(self, job: QueryJob) -> QueryAnswer:
-        """The job's answer, or the error that stopped it."""
+    def run(self, job: QueryJob, deadline: float | None = None, held: Held | None = None) -> QueryAnswer:
+        """The job's answer, or the error that stopped it, by ``deadline``; ``held`` is told the seconds it took."""
         ...
 
     def shutdown(self) -> None:
@@ -210,9 +228,14 @@ class InlineExecutor:
 
     engine: Engine
 
-    def run(self, job: QueryJob) -> QueryAnswer:
-        """The engine's answer to the job."""
-        return self.engine.answer(job)
+    def run(self, job: QueryJob, deadline: float | None = None, held: Held | None = None) -> QueryAnswer:
+        """The engine's answer to the job (the engine's client keeps its own time limit)."""
+        started = time.monotonic()
+        try:
+            return self.engine.answer(job)
+        finally:
+            if held is not None:
+                held(time.monotonic() - started)
 
     def shutdown(self) -> None:
         """Nothing is held per process."""

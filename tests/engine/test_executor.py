@@ -135,3 +135,16 @@ def test_shutdown_stops_every_child(executor: QueryExecutor) -> None:
     assert len(children) == 2
     executor.shutdown()
     assert not any(Path(f"/proc/{pid}").exists() for pid in children)
+
+
+def test_the_limit_counts_from_the_deadline_given_and_the_held_seconds_are_told(executor: QueryExecutor) -> None:
+    held: list[float] = []
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout):  # arrived 0.6 s ago: 0.4 s of the 1 s limit are left
+        executor.run(QueryJob(SLOW, results_format="json"), deadline=started + 0.4, held=held.append)
+    assert 0.3 < time.monotonic() - started < 0.9
+    assert len(held) == 1 and 0.3 < held[0] < 0.9
+    before = pids(executor)
+    with pytest.raises(QueryTimeout, match="waited the whole limit"):  # no time left: no process is used
+        executor.run(QueryJob("ASK { ?s ?p ?o }", results_format="json"), deadline=time.monotonic() - 0.1)
+    assert pids(executor) == before
