@@ -41,6 +41,9 @@ class Settings:
     max_request_bytes: int = 1_000_000
     query_processes: int = 0
     answer_cache_bytes: int = 64 * 1024 * 1024
+    client_queries: int = 4
+    client_query_seconds: float = 60.0
+    heavy_queries: int = 1
     engine: str = ""
     """The SPARQL 1.1 query endpoint of an engine holding the data ('' for the embedded store)."""
     engine_timeout: str = "auto"
@@ -61,6 +64,8 @@ class Settings:
         for name in ("port", "workers", "threads", "max_results", "max_request_bytes"):
             if getattr(self, name) < 1:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
+        if min(self.client_queries, self.client_query_seconds, self.heavy_queries) < 0:
+            raise BadInput("client_queries, client_query_seconds and heavy_queries must not be negative")
         if self.query_timeout <= 0 or self.query_processes < 0 or self.answer_cache_bytes < 0:
             raise BadInput("query_timeout must be positive, query_processes and answer_cache_bytes not negative")
         if self.engine and not self.engine.startswith(("http://", "https://")):
@@ -125,6 +130,9 @@ SETTING_TYPES: dict[str, type] = {
     "max_request_bytes": int,
     "query_processes": int,
     "answer_cache_bytes": int,
+    "client_queries": int,
+    "client_query_seconds": float,
+    "heavy_queries": int,
     "engine": str,
     "engine_timeout": str,
     "release": Path,
@@ -149,6 +157,16 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ("max_request_bytes", "Largest request body or query string accepted; larger requests get 413 or 414."),
     ("query_processes", "Killable query processes per server process (0: one per thread)."),
     ("answer_cache_bytes", "Bytes of serialized SPARQL answers each server process keeps per data load (0: none)."),
+    ("client_queries", "Queries one client (remote address) may run at once; more are refused with 429 (0: no limit)."),
+    (
+        "client_query_seconds",
+        "Seconds of query processes one client may use per minute; past it 429 with Retry-After (0: no limit).",
+    ),
+    (
+        "heavy_queries",
+        "Queries that clients with a whole time limit of query seconds in the last minute may run at once, "
+        "across the server; more are refused with 429 (0: no limit).",
+    ),
     (
         "engine",
         "SPARQL 1.1 query endpoint of an engine holding the data (Virtuoso, Oxigraph server): every query goes there.",

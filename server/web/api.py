@@ -97,6 +97,10 @@ def openapi_document(queries: list[NamedQuery], server: str) -> dict[str, Any]:
         "400": {"description": "Malformed query or parameter", "content": {"text/plain": {}}},
         "406": {"description": "No acceptable media type", "content": {"text/plain": {}}},
         "422": {"description": "Result larger than the endpoint's limit", "content": {"text/plain": {}}},
+        "429": {
+            "description": "The client is over its share of query processes (see Retry-After)",
+            "content": {"text/plain": {}},
+        },
         "503": {"description": "Query stopped at the time limit (see Retry-After)", "content": {"text/plain": {}}},
     }
     sparql_parameters = [

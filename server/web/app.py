@@ -7,7 +7,7 @@ from flask import Flask
 from server.config import Settings
 from server.kg.build import KnowledgeGraph, build
 from server.kg.progress import Progress, silent
-from server.web import api, dumps, home, metadata, protocol, resources, search, vocabulary
+from server.web import api, dumps, fairness, home, metadata, protocol, resources, search, vocabulary
 from server.web.handlers import register_error_handlers
 from server.web.state import AppState
 
@@ -19,13 +19,14 @@ def create_app(
 ) -> Flask:
     """Build (or take) the knowledge graph and return the Flask application serving it.
 
-    Everything derived from the data (engine, dumps, dataset facts) is computed here, once,
-    before a server forks its workers.
+    Everything derived from the data (engine, dumps, dataset facts) and the table of the
+    clients' shares of query processes are made here, once, before a server forks its workers.
     """
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["kg"] = AppState.load(kg if kg is not None else build(settings, progress), settings, progress)
+    fairness.install(app, settings)
     for module in BLUEPRINTS:
         app.register_blueprint(module.blueprint)
     register_error_handlers(app)
