@@ -6,16 +6,39 @@ workers are forked from it, so they share the loaded data copy-on-write.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 from server.config import Settings
 from server.kg.build import build
 from server.kg.progress import Progress
 from server.kg.release import open_release
 from server.web.app import create_app
+from server.web.fairness import mark_arrival
+
+
+class ArrivalThreadWorker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's threaded worker, telling the application when each request arrived.
+
+    A request waits in the worker's queue until a thread is free; the time limit of a
+    query counts from its arrival, so a query queued behind others is answered within the
+    limit too, not after the limit plus its wait.
+    """
+
+    def enqueue_req(self, conn: Any) -> None:
+        conn.kg_arrived = time.monotonic()  # the connection is readable: a request is there
+        super().enqueue_req(conn)
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        mark_arrival(getattr(conn, "kg_arrived", None))
+        try:
+            return super().handle_request(req, conn)
+        finally:
+            mark_arrival(None)
 
 
 class GunicornApplication(BaseApplication):  # type: ignore[misc]
@@ -43,6 +66,7 @@ def serve(settings: Settings, progress: Progress) -> None:
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
         "threads": settings.threads,
+        "worker_class": f"{ArrivalThreadWorker.__module__}.{ArrivalThreadWorker.__qualname__}",
         "preload_app": True,
         "accesslog": "-",
         "timeout": 60,
