@@ -164,7 +164,7 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ),
     (
         "heavy_queries",
-        "Queries that clients with a whole time limit of query seconds in the last minute may run at once, "
+        "Queries that clients with a query of half the time limit or more in the last minute may run at once, "
         "across the server; more are refused with 429 (0: no limit).",
     ),
     (

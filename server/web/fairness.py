@@ -12,11 +12,13 @@ Three limits are checked before a query is sent to a query process, and each ref
 - ``KG_CLIENT_QUERY_SECONDS``: seconds one client held query processes in the last minute
   (a sliding window: this minute's seconds plus the previous minute's, weighted by how
   much of it is still inside the last 60 s);
-- ``KG_HEAVY_QUERIES``: queries that *heavy* clients, those with a whole time limit's
-  worth of query seconds in the last minute, run at once across the server. A client
-  looping queries that run into the limit becomes heavy after its first; light clients
-  (short queries) never wait behind heavy ones, and the query processes and CPU cores the
-  heavy ones cannot take keep answering everyone else.
+- ``KG_HEAVY_QUERIES``: queries that *heavy* clients, those with a query that held its
+  process for half the time limit or more in the last minute, run at once across the
+  server. A client looping queries that run into the limit becomes heavy after its first;
+  light clients (short queries, however many) never wait behind heavy ones, and the query
+  processes and CPU cores the heavy ones cannot take keep answering everyone else. A
+  client that splits its work into queries just under half the limit is still held by
+  the first two limits.
 
 Answers kept in the answer cache are not counted (they take no query process), nor are
 resource pages and the other site pages: their engine calls are bounded by design, and
@@ -58,11 +60,12 @@ WINDOW = 60.0
 LOCK_WAIT = 1.0
 """Seconds to wait for the table's lock; past it (its holder died) the request is let through uncounted."""
 
-KEY, RUNNING, HEAVY, WINDOW_START, CURRENT, PREVIOUS, STARTED = range(7)
+KEY, RUNNING, HEAVY, WINDOW_START, CURRENT, PREVIOUS, STARTED, LONG_AT = range(8)
 EXTENSION = "kg-fairness"
-FIELDS = 7
-"""Each slot is seven doubles: client key, queries running, of them admitted as heavy,
-start of the current minute, seconds this minute, seconds the previous minute, last start."""
+FIELDS = 8
+"""Each slot is eight doubles: client key, queries running, of them admitted as heavy, start
+of the current minute, seconds this minute, seconds the previous minute, last start, and
+when a query of the client last held its process for half the time limit or more."""
 
 _arrivals = threading.local()
 
@@ -153,8 +156,11 @@ class ClientTable:
         with self._locked() as locked:
             if locked and self._cells[ticket.slot * FIELDS + KEY] == ticket.key:
                 base = ticket.slot * FIELDS
-                self._roll_window(base, time.time())
+                now = time.time()
+                self._roll_window(base, now)
                 self._cells[base + CURRENT] += seconds
+                if seconds >= self.limits.query_timeout / 2:
+                    self._cells[base + LONG_AT] = now
 
     def _admit(self, key: int, now: float) -> Ticket | None:
         with self._locked() as locked:
@@ -167,7 +173,7 @@ class ClientTable:
             self._check_concurrency(base, now)
             used = self._used(base, now)
             self._check_seconds(base, now, used)
-            heavy = self.limits.heavy > 0 and used >= self.limits.query_timeout
+            heavy = self.limits.heavy > 0 and now - self._cells[base + LONG_AT] < WINDOW
             if heavy:
                 self._check_heavy(now)
             self._cells[base + RUNNING] += 1

@@ -64,6 +64,17 @@ def test_the_table_is_shared_with_forked_processes() -> None:
     assert os.waitstatus_to_exitcode(status) == 0
 
 
+def test_many_short_queries_do_not_make_a_client_heavy() -> None:
+    clients = table(concurrent=0, seconds=0, heavy=1)
+    with clients.admitted("10.0.0.1") as ticket:
+        clients.charge(ticket, 2.0)
+    for _ in range(50):  # 5 s of query processes in all, none of them long
+        with clients.admitted("10.0.0.2") as ticket:
+            clients.charge(ticket, 0.1)
+    with clients.admitted("10.0.0.1"), clients.admitted("10.0.0.2"):
+        pass
+
+
 def test_a_full_table_takes_the_least_recently_used_slot() -> None:
     clients = table(concurrent=1)
     for number in range(200):  # more clients than slots: none is refused for lack of room
