@@ -124,6 +124,7 @@ class QueryExecutor:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _busy: set[Connection] = field(default_factory=set, init=False)
     _lock_busy: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _forking: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def run(self, job: QueryJob, deadline: float | None = None, held: Held | None = None) -> QueryAnswer:
         """Run a job in a child; raise QueryTimeout (and replace the child) when it overruns.
@@ -174,12 +175,19 @@ class QueryExecutor:
                 self._idle.put(self._spawn())
 
     def _spawn(self) -> _Child:
-        context = multiprocessing.get_context("fork")
-        parent_end, child_end = context.Pipe()
-        siblings = [child.connection for child in list(self._idle.queue)] + self._busy_connections()
-        process = context.Process(target=_child_loop, args=(child_end, self.engine, siblings), daemon=True)
-        process.start()
-        child_end.close()
+        """Fork a child, one at a time in this process.
+
+        Two threads forking at once each gave its child the other's pipe ends while they
+        were still open, among them the pipe through which a child's exit is seen: joining
+        a killed child then waited until its sibling ended too (a 503 came 5 s late).
+        """
+        with self._forking:
+            context = multiprocessing.get_context("fork")
+            parent_end, child_end = context.Pipe()
+            siblings = [child.connection for child in list(self._idle.queue)] + self._busy_connections()
+            process = context.Process(target=_child_loop, args=(child_end, self.engine, siblings), daemon=True)
+            process.start()
+            child_end.close()
         return _Child(process, parent_end)
 
     def _busy_connections(self) -> list[Connection]:
