@@ -44,6 +44,8 @@ class Settings:
     client_queries: int = 4
     client_query_seconds: float = 60.0
     heavy_queries: int = 1
+    trusted_proxies: int = 0
+    """Reverse proxies in front whose X-Forwarded-For gives the client's address (0: the connection's)."""
     engine: str = ""
     """The SPARQL 1.1 query endpoint of an engine holding the data ('' for the embedded store)."""
     engine_timeout: str = "auto"
@@ -64,8 +66,8 @@ class Settings:
         for name in ("port", "workers", "threads", "max_results", "max_request_bytes"):
             if getattr(self, name) < 1:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
-        if min(self.client_queries, self.client_query_seconds, self.heavy_queries) < 0:
-            raise BadInput("client_queries, client_query_seconds and heavy_queries must not be negative")
+        if min(self.client_queries, self.client_query_seconds, self.heavy_queries, self.trusted_proxies) < 0:
+            raise BadInput("client_queries, client_query_seconds, heavy_queries, trusted_proxies must not be negative")
         if self.query_timeout <= 0 or self.query_processes < 0 or self.answer_cache_bytes < 0:
             raise BadInput("query_timeout must be positive, query_processes and answer_cache_bytes not negative")
         if self.engine and not self.engine.startswith(("http://", "https://")):
@@ -133,6 +135,7 @@ SETTING_TYPES: dict[str, type] = {
     "client_queries": int,
     "client_query_seconds": float,
     "heavy_queries": int,
+    "trusted_proxies": int,
     "engine": str,
     "engine_timeout": str,
     "release": Path,
@@ -166,6 +169,11 @@ SETTINGS: tuple[tuple[str, str], ...] = (
         "heavy_queries",
         "Queries that clients with a query of half the time limit or more in the last minute may run at once, "
         "across the server; more are refused with 429 (0: no limit).",
+    ),
+    (
+        "trusted_proxies",
+        "Reverse proxies in front of the server whose X-Forwarded-For sets the client address (werkzeug's "
+        "ProxyFix); 0 trusts no header and takes the connection's address.",
     ),
     (
         "engine",

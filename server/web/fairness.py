@@ -2,8 +2,8 @@
 
 A client is the remote address of the connection (an IPv6 client is its /64, which one
 host holds whole). Behind a reverse proxy every request comes from the proxy: the operator
-must set the address from X-Forwarded-For with werkzeug's ProxyFix; it is never trusted by
-default, since any client can write it.
+sets ``KG_TRUSTED_PROXIES`` so that the address is read from X-Forwarded-For (werkzeug's
+ProxyFix); the header is never trusted by default, since any client can write it.
 
 Three limits are checked before a query is sent to a query process, and each refusal is a
 429 with Retry-After:
@@ -46,7 +46,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server.config import Settings
 from server.errors import TooManyQueries
@@ -162,7 +163,16 @@ class ClientTable:
                 if seconds >= self.limits.query_timeout / 2:
                     self._cells[base + LONG_AT] = now
 
-    def _admit(self, key: int, now: float) -> Ticket | None:
+    def refuse_early(self, address: str | None) -> None:
+        """Raise TooManyQueries when a query of this client would be refused now, holding nothing.
+
+        Checked before a query is read and parsed, so that a client looping refused queries
+        costs the server little; ``admitted`` checks again when the query is ready to run.
+        """
+        if self.enabled:
+            self._admit(client_key(address), time.time(), take=False)
+
+    def _admit(self, key: int, now: float, take: bool = True) -> Ticket | None:
         with self._locked() as locked:
             if not locked:
                 return None
@@ -176,6 +186,8 @@ class ClientTable:
             heavy = self.limits.heavy > 0 and now - self._cells[base + LONG_AT] < WINDOW
             if heavy:
                 self._check_heavy(now)
+            if not take:
+                return None
             self._cells[base + RUNNING] += 1
             self._cells[base + HEAVY] += 1 if heavy else 0
             self._cells[base + STARTED] = now
@@ -301,17 +313,31 @@ def _whole_seconds(seconds: float) -> int:
 
 
 def install(app: Flask, settings: Settings) -> None:
-    """Create the shared table (before a server forks its workers) and keep it with the application."""
+    """Create the shared table (before a server forks its workers) and keep it with the application;
+    behind trusted proxies, take the client's address from X-Forwarded-For."""
     limits = Limits(
         settings.client_queries, settings.client_query_seconds, settings.heavy_queries, settings.query_timeout
     )
     app.extensions[EXTENSION] = ClientTable(limits)
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     app.before_request(_note_start)
+    app.before_request(_refuse_early)
 
 
 def _note_start() -> None:
     """When the application got the request: its arrival, when the server does not say."""
     g.started = time.monotonic()
+
+
+def _refuse_early() -> None:
+    """A client over its share is refused before its query is read or parsed (GET /sparql
+    without a query, the page and the Service Description, is never refused)."""
+    asks_query = request.endpoint == "api.run_named_query" or (
+        request.endpoint == "sparql.endpoint" and (request.method == "POST" or "query" in request.args)
+    )
+    if asks_query:
+        table().refuse_early(request.remote_addr)
 
 
 def table() -> ClientTable:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask import Flask, request
 
+from server.config import Settings
 from server.errors import TooManyQueries
-from server.web.fairness import ClientTable, Limits, client_key
+from server.web.fairness import ClientTable, Limits, client_key, install
 
 
 def table(concurrent: int = 2, seconds: float = 10.0, heavy: int = 0, timeout: float = 2.0) -> ClientTable:
@@ -92,3 +94,24 @@ def test_no_limits_admit_everything() -> None:
     clients = table(concurrent=0, seconds=0, heavy=0)
     with clients.admitted("10.0.0.1") as ticket:
         assert ticket is None
+
+
+def test_an_early_check_refuses_as_admission_would_and_holds_nothing() -> None:
+    clients = table(concurrent=1)
+    clients.refuse_early("10.0.0.1")
+    with clients.admitted("10.0.0.1"):
+        with pytest.raises(TooManyQueries):
+            clients.refuse_early("10.0.0.1")
+        clients.refuse_early("10.0.0.2")
+    clients.refuse_early("10.0.0.1")
+
+
+@pytest.mark.parametrize(("proxies", "seen"), [(0, "10.0.0.9"), (1, "203.0.113.7")])
+def test_x_forwarded_for_is_trusted_only_behind_declared_proxies(proxies: int, seen: str) -> None:
+    app = Flask(__name__)
+    install(app, Settings(trusted_proxies=proxies))
+    app.add_url_rule("/who", "who", lambda: request.remote_addr or "")
+    response = app.test_client().get(
+        "/who", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "10.0.0.9"}
+    )
+    assert response.text == seen

@@ -62,6 +62,7 @@ def test_a_client_over_its_queries_at_once_gets_429_and_another_is_unaffected(
     assert b"queries at once" in body
     assert ask(url, "127.0.0.11", "", path="/queries/member_cities")[0] == 429  # named queries count too
     assert ask(url, "127.0.0.11", "", path="/doc/city/vienna")[0] == 200  # pages do not
+    assert ask(url, "127.0.0.11", "", path="/sparql")[0] == 200  # nor the endpoint's own description
     status, _, _, seconds = ask(url, "127.0.0.12", CHEAP)
     assert (status, seconds < 1.5) == (200, True)
     running.join()
