@@ -62,6 +62,10 @@ LOCK_WAIT = 1.0
 """Seconds to wait for the table's lock; past it (its holder died) the request is let through uncounted."""
 
 KEY, RUNNING, HEAVY, WINDOW_START, CURRENT, PREVIOUS, STARTED, LONG_AT = range(8)
+HEAVY_RUNNING, RECOUNTED_AT = range(2)
+"""The server-wide counts, in the slot after the last: heavy queries running, when last counted slot by slot."""
+RECOUNT_EVERY = 5.0
+"""Seconds between two counts slot by slot of the heavy queries running, when the kept count refuses one."""
 EXTENSION = "kg-fairness"
 FIELDS = 8
 """Each slot is eight doubles: client key, queries running, of them admitted as heavy, start
@@ -124,7 +128,8 @@ class ClientTable:
     def __init__(self, limits: Limits, slots: int = SLOTS):
         self.limits = limits
         self.slots = slots
-        self._memory = mmap.mmap(-1, slots * FIELDS * 8)
+        self._memory = mmap.mmap(-1, (slots + 1) * FIELDS * 8)  # the last slot holds the server-wide counts
+        self._header = slots * FIELDS
         self._cells = memoryview(self._memory).cast("d")
         self._lock = multiprocessing.get_context("fork").Lock()
 
@@ -143,7 +148,7 @@ class ClientTable:
         if not self.enabled:
             yield None
             return
-        ticket = self._admit(client_key(address), time.time())
+        ticket = self._admit(client_key(address), time.monotonic())
         try:
             yield ticket
         finally:
@@ -157,7 +162,7 @@ class ClientTable:
         with self._locked() as locked:
             if locked and self._cells[ticket.slot * FIELDS + KEY] == ticket.key:
                 base = ticket.slot * FIELDS
-                now = time.time()
+                now = time.monotonic()
                 self._roll_window(base, now)
                 self._cells[base + CURRENT] += seconds
                 if seconds >= self.limits.query_timeout / 2:
@@ -170,7 +175,7 @@ class ClientTable:
         costs the server little; ``admitted`` checks again when the query is ready to run.
         """
         if self.enabled:
-            self._admit(client_key(address), time.time(), take=False)
+            self._admit(client_key(address), time.monotonic(), take=False)
 
     def _admit(self, key: int, now: float, take: bool = True) -> Ticket | None:
         with self._locked() as locked:
@@ -190,6 +195,7 @@ class ClientTable:
                 return None
             self._cells[base + RUNNING] += 1
             self._cells[base + HEAVY] += 1 if heavy else 0
+            self._cells[self._header + HEAVY_RUNNING] += 1 if heavy else 0
             self._cells[base + STARTED] = now
             return Ticket(slot, key, heavy)
 
@@ -201,6 +207,7 @@ class ClientTable:
             self._cells[base + RUNNING] = max(0.0, self._cells[base + RUNNING] - 1)
             if ticket.heavy:
                 self._cells[base + HEAVY] = max(0.0, self._cells[base + HEAVY] - 1)
+                self._cells[self._header + HEAVY_RUNNING] = max(0.0, self._cells[self._header + HEAVY_RUNNING] - 1)
 
     def _check_concurrency(self, base: int, now: float) -> None:
         limit = self.limits.concurrent
@@ -221,11 +228,9 @@ class ClientTable:
             )
 
     def _check_heavy(self, now: float) -> None:
-        running = sum(
-            self._cells[slot * FIELDS + HEAVY]
-            for slot in range(self.slots)
-            if self._cells[slot * FIELDS + RUNNING] and not self._is_stale(slot * FIELDS, now)
-        )
+        running = self._cells[self._header + HEAVY_RUNNING]
+        if running >= self.limits.heavy and now - self._cells[self._header + RECOUNTED_AT] >= RECOUNT_EVERY:
+            running = self._recount_heavy(now)
         if running >= self.limits.heavy:
             raise TooManyQueries(
                 "this client's recent queries ran into the time limit, and the server already runs "
@@ -233,15 +238,27 @@ class ClientTable:
                 retry_after=_whole_seconds(min(self.limits.query_timeout, 5.0)),
             )
 
+    def _recount_heavy(self, now: float) -> float:
+        """The heavy queries running, counted again slot by slot (the kept count may hold a dead worker's)."""
+        running = sum(
+            self._cells[slot * FIELDS + HEAVY]
+            for slot in range(self.slots)
+            if self._cells[slot * FIELDS + RUNNING] and not self._is_stale(slot * FIELDS, now)
+        )
+        self._cells[self._header + HEAVY_RUNNING] = running
+        self._cells[self._header + RECOUNTED_AT] = now
+        return float(running)
+
     def _slot_of(self, key: int, now: float) -> int:
         """The slot of this key, else a free or idle one (least recently used when all are taken)."""
         start = key % self.slots
-        oldest, oldest_started = -1, math.inf
-        for step in range(PROBES):
-            slot = (start + step) % self.slots
-            base = slot * FIELDS
-            if self._cells[base + KEY] == key:
+        probed = [(start + step) % self.slots for step in range(PROBES)]
+        for slot in probed:
+            if self._cells[slot * FIELDS + KEY] == key:
                 return slot
+        oldest, oldest_started = -1, math.inf
+        for slot in probed:
+            base = slot * FIELDS
             if self._cells[base + KEY] == 0 or self._is_idle(base, now):
                 self._claim(base, key, now)
                 return slot
@@ -265,6 +282,8 @@ class ClientTable:
 
     def _forget_stale_running(self, base: int, now: float) -> None:
         if self._cells[base + RUNNING] and self._is_stale(base, now):
+            heavy = self._cells[self._header + HEAVY_RUNNING] - self._cells[base + HEAVY]
+            self._cells[self._header + HEAVY_RUNNING] = max(0.0, heavy)
             self._cells[base + RUNNING] = 0
             self._cells[base + HEAVY] = 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from flask import Flask, request
@@ -115,3 +116,16 @@ def test_x_forwarded_for_is_trusted_only_behind_declared_proxies(proxies: int, s
         "/who", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "10.0.0.9"}
     )
     assert response.text == seen
+
+
+def test_a_heavy_query_of_a_dead_worker_is_forgotten_once_no_query_can_still_run() -> None:
+    clients = table(concurrent=0, seconds=0, heavy=1, timeout=2.0)
+    for address in ("10.0.0.1", "10.0.0.2"):
+        with clients.admitted(address) as ticket:
+            clients.charge(ticket, 2.0)
+    now = time.monotonic()
+    clients._admit(client_key("10.0.0.1"), now)  # admitted, never released: its worker was killed
+    with pytest.raises(TooManyQueries):
+        clients._admit(client_key("10.0.0.2"), now + 10)
+    assert clients._recount_heavy(now + 10) == 1
+    assert clients._recount_heavy(now + 2.0 + 61) == 0  # longer ago than any query may run
