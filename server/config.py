@@ -38,8 +38,22 @@ class Settings:
     reasoning: bool = True
     query_timeout: float = 10.0
     max_results: int = 100_000
+    max_result_bytes: int = 64 * 1024 * 1024
     max_request_bytes: int = 1_000_000
+    header_timeout: float = 10.0
+    """Seconds a client has to send a whole request head once it opened the connection (or began a new request)."""
+    body_timeout: float = 30.0
+    """Seconds a client has to send a request body once its head is in, and a thread's socket waits without progress."""
+    connections_per_client: int = 32
+    """Open connections one client address may hold in one worker process; more are refused with 429."""
+    read_buffer_bytes: int = 64 * 1024 * 1024
+    """Bytes all the requests being read may hold in one worker process; the request past it gets 503."""
+    max_query_depth: int = 200
+    """Deepest nesting of brackets a query may have; deeper is refused before any parser reads it."""
+    max_query_tokens: int = 2_000
+    """Most tokens a query may have, VALUES rows not counted; more is refused before any parser reads it."""
     query_processes: int = 0
+    query_memory_bytes: int = 512 * 1024 * 1024
     answer_cache_bytes: int = 64 * 1024 * 1024
     client_queries: int = 4
     client_query_seconds: float = 60.0
@@ -63,13 +77,25 @@ class Settings:
             raise BadInput(f"base URI must end with '/' or '#': {self.base_uri!r}")
         if not self.base_uri.startswith(("http://", "https://")):
             raise BadInput(f"base URI must be an http(s) URL: {self.base_uri!r}")
-        for name in ("port", "workers", "threads", "max_results", "max_request_bytes"):
+        at_least_one = ("port", "workers", "threads", "max_results", "max_result_bytes", "max_request_bytes")
+        for name in (
+            *at_least_one,
+            "connections_per_client",
+            "read_buffer_bytes",
+            "max_query_depth",
+            "max_query_tokens",
+        ):
             if getattr(self, name) < 1:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
         if min(self.client_queries, self.client_query_seconds, self.heavy_queries, self.trusted_proxies) < 0:
             raise BadInput("client_queries, client_query_seconds, heavy_queries, trusted_proxies must not be negative")
-        if self.query_timeout <= 0 or self.query_processes < 0 or self.answer_cache_bytes < 0:
-            raise BadInput("query_timeout must be positive, query_processes and answer_cache_bytes not negative")
+        if self.header_timeout <= 0 or self.body_timeout <= 0:
+            raise BadInput("header_timeout and body_timeout must be positive")
+        if self.query_timeout <= 0 or min(self.query_processes, self.answer_cache_bytes, self.query_memory_bytes) < 0:
+            raise BadInput(
+                "query_timeout must be positive; query_processes, answer_cache_bytes and query_memory_bytes "
+                "not negative"
+            )
         if self.engine and not self.engine.startswith(("http://", "https://")):
             raise BadInput(f"the engine must be the http(s) URL of a SPARQL endpoint: {self.engine!r}")
         if self.release is not None and not self.engine:
@@ -129,8 +155,16 @@ SETTING_TYPES: dict[str, type] = {
     "reasoning": bool,
     "query_timeout": float,
     "max_results": int,
+    "max_result_bytes": int,
     "max_request_bytes": int,
+    "header_timeout": float,
+    "body_timeout": float,
+    "connections_per_client": int,
+    "read_buffer_bytes": int,
+    "max_query_depth": int,
+    "max_query_tokens": int,
     "query_processes": int,
+    "query_memory_bytes": int,
     "answer_cache_bytes": int,
     "client_queries": int,
     "client_query_seconds": float,
@@ -144,7 +178,8 @@ SETTING_TYPES: dict[str, type] = {
 SETTINGS: tuple[tuple[str, str], ...] = (
     (
         "base_uri",
-        "Public base under which every resource IRI dereferences; the data is rewritten to it once at load time.",
+        "Public base under which every resource IRI dereferences; the data is rewritten to it once at load time;"
+        " every absolute URL the server writes is under it, never under the Host a request names.",
     ),
     ("host", "Address the server binds to."),
     ("port", "TCP port of the server."),
@@ -157,8 +192,32 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ("reasoning", "Run the OWL reasoner (needs Java) and publish the inferred graph."),
     ("query_timeout", "Seconds a SPARQL query may run before it is stopped and answered with 503."),
     ("max_results", "Most rows (or triples) a query may return; a larger result is refused with 422, never cut."),
+    (
+        "max_result_bytes",
+        "Most bytes a serialized query answer may have; a larger one is refused with 422 as soon as it passes it.",
+    ),
     ("max_request_bytes", "Largest request body or query string accepted; larger requests get 413 or 414."),
+    ("header_timeout", "Seconds a client has to send a whole request head; past it the connection is closed (408)."),
+    (
+        "body_timeout",
+        "Seconds a client has to send a request body after its head; also how long a thread waits on a stalled socket.",
+    ),
+    ("connections_per_client", "Open connections per client address in each worker process; more get 429."),
+    ("read_buffer_bytes", "Bytes the requests being read may hold in each worker process; past it 503."),
+    (
+        "max_query_depth",
+        "Deepest nesting of brackets a query may have; deeper queries get 400 before any parser reads them.",
+    ),
+    (
+        "max_query_tokens",
+        "Most tokens a query may have (VALUES rows do not count); longer queries get 400 before any parser reads them.",
+    ),
     ("query_processes", "Killable query processes per server process (0: one per thread)."),
+    (
+        "query_memory_bytes",
+        "Memory a query process may take beyond what it holds when it starts (0: no limit); "
+        "a query past it is refused with 422 and its process replaced.",
+    ),
     ("answer_cache_bytes", "Bytes of serialized SPARQL answers each server process keeps per data load (0: none)."),
     ("client_queries", "Queries one client (remote address) may run at once; more are refused with 429 (0: no limit)."),
     (

@@ -61,6 +61,10 @@ class QuerySyntaxError(BadInput):
     """A SPARQL query that does not parse."""
 
 
+class UnsupportedQuery(BadInput):
+    """A query that parses but asks for what the engine does not have: an unknown (extension) function."""
+
+
 class NotFound(KgError):
     """An unknown resource, file or named query."""
 
@@ -73,6 +77,11 @@ class NotAcceptable(KgError):
 
     status = 406
     exit_code = 2
+
+
+class NotWritable(NotAcceptable):
+    """The answer holds what the asked format cannot write: in RDF/XML, a property whose IRI does not end
+    in an XML name (``http://example.org/1``, ``http://example.org/x#``)."""
 
 
 class Forbidden(KgError):
@@ -108,10 +117,33 @@ class WrongQueryForm(BadInput):
 
 
 class ResultTooLarge(KgError):
-    """The result has more rows or triples than the configured limit."""
+    """The result has more rows or triples, or more bytes, than the configured limits."""
 
     status = 422
     exit_code = 2
+
+
+class QueryMemoryExceeded(KgError):
+    """The query needed more memory than one query process may take; it was stopped, its process replaced.
+
+    A client error (422, as past the row and byte limits) rather than 503: the limit is per
+    query process, so whether a query passes it depends on the query and the data, not on the
+    server's load, and the same query asked again is stopped again.
+    """
+
+    status = 422
+    exit_code = 2
+
+
+class QueryCrashed(KgError):
+    """The query process died while answering (the engine crashed); the query was not answered.
+
+    A server error (500): the engine should answer or refuse any query; the crash is logged
+    with the query's digest and counted.
+    """
+
+    status = 500
+    exit_code = 3
 
 
 class QueryTimeout(KgError):

@@ -9,10 +9,25 @@ Templates receive a ``Urls`` object and never concatenate paths themselves.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
 DOCUMENT_EXTENSIONS = ("html", "ttl", "nt", "jsonld", "rdf")
+WEB_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+"""What a page may link to: http and https only, so that no ``javascript:``, ``data:`` or
+``vbscript:`` IRI in the data becomes a link that runs script when clicked."""
+
+
+def is_web_url(text: str) -> bool:
+    """True for an http(s) URL, the only kind of IRI or literal a page makes a link of.
+
+    >>> [is_web_url(t) for t in ("https://example.org/a", "HTTP://EXAMPLE.ORG/", "javascript:alert(1)")]
+    [True, True, False]
+    >>> [is_web_url(t) for t in ("data:text/html,x", "vbscript:msgbox(1)", " http://example.org/", "http:x")]
+    [False, False, False, False]
+    """
+    return WEB_URL.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -85,9 +100,21 @@ class Urls:
             return f"/def/index.{extension}"
         return path
 
-    def link(self, iri: str) -> str:
-        """The href for an IRI in an HTML page: its HTML document when it is ours."""
+    def link(self, iri: str) -> str | None:
+        """The href for an IRI in an HTML page: its HTML document when it is ours, the IRI itself
+        when it is an http(s) URL, and None for any other scheme (the page shows it as text).
+
+        Every link a page makes from the data goes through here (or ``is_web_url``).
+
+        >>> urls = Urls("https://w3id.org/clip-network/")
+        >>> urls.link("https://w3id.org/clip-network/id/city/vienna"), urls.link("https://example.org/x")
+        ('/doc/city/vienna.html', 'https://example.org/x')
+        >>> urls.link("javascript:alert(1)") is None
+        True
+        """
         path = self.path_of(iri)
         if path is not None and path.startswith("/id/"):
             return self.document(iri, "html")
-        return self.document(iri)
+        if path is not None:
+            return self.document(iri)
+        return iri if is_web_url(iri) else None

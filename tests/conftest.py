@@ -143,6 +143,24 @@ def limited_app(clip_kg: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactor
     app.extensions["kg"].executor.shutdown()
 
 
+HOSTILE_SCHEMES = ("javascript:", "data:", "vbscript:")
+"""Schemes of IRIs that run script when a browser follows them: no page may link one."""
+
+
+@pytest.fixture(scope="session")
+def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The site serving IRIs of HOSTILE_SCHEMES in every position (tests/data/web), without reasoning."""
+    settings = Settings(
+        data_files=(DATA / "web" / "hostile-iris.trig",),
+        ontology_files=(DATA / "web" / "hostile-ontology.ttl",),
+        cache_dir=tmp_path_factory.mktemp("hostile-cache"),
+        reasoning=False,
+    )
+    app = create_app(settings)
+    yield app
+    app.extensions["kg"].executor.shutdown()
+
+
 @contextmanager
 def serve_in_thread(app: Flask) -> Iterator[str]:
     """Serve an application on a free port of 127.0.0.1 in a thread; yield its URL."""

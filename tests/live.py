@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -22,12 +22,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def clip_kg_serve(cache_dir: Path, **settings: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Run ``python -m server serve`` with ``KG_*`` settings; yield its URL and process, stop it after."""
+def clip_kg_serve(
+    cache_dir: Path, log: Path | None = None, access_log: Path | None = None, **settings: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``python -m server serve`` with ``KG_*`` settings; yield its URL and process, stop it after.
+
+    Its error output goes to ``log`` when given (read it while the server runs), else to a pipe;
+    its standard output (the access log) to ``access_log`` when given, else nowhere.
+    """
     port = free_port()
     env = {**os.environ, "KG_CACHE_DIR": str(cache_dir), **{f"KG_{k.upper()}": v for k, v in settings.items()}}
     command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", "2", "--threads", "2"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    with log.open("ab") if log is not None else nullcontext(subprocess.PIPE) as errors:
+        with access_log.open("ab") if access_log is not None else nullcontext(subprocess.DEVNULL) as output:
+            process = subprocess.Popen(command, env=env, stdout=output, stderr=errors)  # noqa: S603
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_answering(url, process)

@@ -52,6 +52,7 @@ def run_query(
         results_format=fmt.name if fmt in RESULTS_FORMATS else None,
         graph_format=fmt.name if fmt in GRAPH_RESULT_FORMATS else None,
         max_results=sys.maxsize - 1,  # the command line has no row limit
+        max_bytes=sys.maxsize,  # nor a byte limit
     )
     try:
         return engine.answer(job).body

@@ -1,7 +1,7 @@
 """Serialized answers kept per data load: the data is read-only, so a repeated query is free.
 
 An answer is found again by its whole job (query text, dataset parameters, bindings,
-accepted formats, row limit): two requests that could be answered differently never
+accepted formats, row and byte limits): two requests that could be answered differently never
 share an entry. Entries are kept least-recently-used first out, bounded by the bytes of
 their bodies; an answer larger than a quarter of the bound is not kept.
 """

@@ -3,7 +3,8 @@
 pyoxigraph serializes only the solutions of its own evaluation, so a SELECT answer is
 counted from its serialized bytes: a ``CountingWriter`` is the file pyoxigraph writes to,
 keeps every byte in memory, and refuses the next write once the rows passed the limit,
-which stops the serialization (and the evaluation behind it) early.
+or the bytes would pass theirs, which stops the serialization (and the evaluation behind
+it) early. A ``LimitedWriter`` does the same for bytes alone (graphs, counted by triple).
 
 Each counter reads the format as pyoxigraph 0.5 writes it, in chunks that may split
 anywhere, with a little state carried from one chunk to the next; the counting is done
@@ -25,6 +26,7 @@ by ``bytes.count``, ``split`` and ``re`` on whole chunks, never by a Python loop
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from typing import Protocol
 
@@ -127,21 +129,63 @@ COUNTERS: dict[str, Callable[[], RowCounter]] = {
 """A row counter for each results format of ``server.formats``, by format name."""
 
 
-class RowLimitExceeded(Exception):
-    """Raised from ``CountingWriter.write`` to stop a serialization that passed the row limit."""
+class LimitExceeded(Exception):
+    """Raised from a writer's ``write`` to stop a serialization that passed one of its limits."""
 
 
-class CountingWriter:
-    """A binary file for pyoxigraph to serialize results into, that refuses more rows than a limit.
+class RowLimitExceeded(LimitExceeded):
+    """Raised from ``CountingWriter.write`` past the row limit."""
 
-    Every byte is kept (``getvalue``); once more than ``limit`` rows were written,
-    ``exceeded`` is True and every write raises ``RowLimitExceeded``.
+
+class ByteLimitExceeded(LimitExceeded):
+    """Raised from ``LimitedWriter.write`` past the byte limit."""
+
+
+class LimitedWriter:
+    """A binary file for pyoxigraph to serialize into, that keeps every byte up to a limit.
+
+    A write that would take the bytes kept past ``max_bytes`` is refused before any of it
+    is copied (pyoxigraph hands a long value over in one write): ``over_bytes`` is then True
+    and every write raises ``ByteLimitExceeded``.
     """
 
-    def __init__(self, format_name: str, limit: int) -> None:
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._chunks: list[bytes] = []
+        self.size = 0
+        """Bytes kept so far."""
+        self.over_bytes = False
+        """True once a write was refused for the byte limit."""
+
+    def write(self, data: bytes) -> int:
+        """Keep the bytes; raise instead when they would pass the byte limit."""
+        if self.over_bytes or self.size + len(data) > self._max_bytes:
+            self.over_bytes = True
+            raise ByteLimitExceeded(f"more than {self._max_bytes} bytes")
+        chunk = bytes(data)
+        self._chunks.append(chunk)
+        self.size += len(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        """Nothing to flush: the bytes stay in memory."""
+
+    def getvalue(self) -> bytes:
+        """Everything written so far."""
+        return b"".join(self._chunks)
+
+
+class CountingWriter(LimitedWriter):
+    """A ``LimitedWriter`` for a results format that also refuses more rows than a limit.
+
+    Once more than ``limit`` rows were written, ``exceeded`` is True and every write raises
+    ``RowLimitExceeded``.
+    """
+
+    def __init__(self, format_name: str, limit: int, max_bytes: int = sys.maxsize) -> None:
+        super().__init__(max_bytes)
         self._counter: RowCounter = COUNTERS[format_name]()
         self._limit = limit
-        self._chunks: list[bytes] = []
 
     @property
     def rows(self) -> int:
@@ -154,19 +198,11 @@ class CountingWriter:
         return self._counter.rows > self._limit
 
     def write(self, data: bytes) -> int:
-        """Keep and count the bytes; raise once the rows passed the limit."""
+        """Keep and count the bytes; raise once the rows passed the limit, or the bytes would."""
         if self.exceeded:
             raise RowLimitExceeded(f"more than {self._limit} rows")
-        chunk = bytes(data)
-        self._chunks.append(chunk)
-        self._counter.feed(chunk)
+        written = super().write(data)
+        self._counter.feed(self._chunks[-1])
         if self.exceeded:
             raise RowLimitExceeded(f"more than {self._limit} rows")
-        return len(chunk)
-
-    def flush(self) -> None:
-        """Nothing to flush: the bytes stay in memory."""
-
-    def getvalue(self) -> bytes:
-        """Everything written so far."""
-        return b"".join(self._chunks)
+        return written

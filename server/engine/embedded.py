@@ -14,21 +14,23 @@ pyoxigraph's types: everything leaves here as the neutral terms of
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from itertools import islice
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, cast
 
 import pyoxigraph
 from rdflib import Dataset
 
-from server.engine.counting import CountingWriter
+from server.engine.counting import CountingWriter, LimitedWriter, RowLimitExceeded
 from server.engine.interface import QueryAnswer, QueryJob
+from server.engine.lexer import scan
+from server.engine.rdfio import writable
 from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple
-from server.errors import QuerySyntaxError, ResultTooLarge, WrongQueryForm
+from server.errors import QuerySyntaxError, ResultTooLarge, UnsupportedQuery, WrongQueryForm
 from server.formats import GRAPH_RESULT_FORMATS, RESULTS_FORMATS, Format, accepted
 
 OxigraphTerm = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
+Results = pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples
 
 
 class EmbeddedEngine:
@@ -88,16 +90,19 @@ class EmbeddedEngine:
         return [Triple(resource_term(t.subject), Iri(t.predicate.value), to_term(t.object)) for t in results]
 
     def answer(self, job: QueryJob) -> QueryAnswer:
-        """Evaluate a protocol query once, serialize it, and refuse it when it is over the limit.
+        """Evaluate a protocol query once, serialize it, and refuse it when it is over a limit.
 
         The whole answer is serialized in memory before it is returned, so an over-large
-        result is refused before any byte of it is sent. A graph (CONSTRUCT, DESCRIBE) keeps
-        its triples while they are counted, then serializes them. A table (SELECT) is
-        serialized straight from its evaluation into a writer that counts the rows of the
-        format as they are written and stops the serialization past the limit.
+        result is refused before any byte of it is sent. Both kinds are serialized straight
+        from their evaluation into a writer that stops the serialization (and the evaluation)
+        as soon as the answer passes the byte limit: a table (SELECT) into one that also
+        counts the rows of the format as they are written, a graph (CONSTRUCT, DESCRIBE) from
+        an iterator that counts its triples.
         """
-        results = self._query(job.query, dict(job.substitutions), job.default_graphs, job.named_graphs)
-        return answer_of(results, job)
+        dataset = dataset_options(job.query, job.default_graphs, job.named_graphs)
+        if job.base_iri:
+            dataset["base_iri"] = job.base_iri
+        return answer_of(self._query(job.query, dict(job.substitutions), dataset), job)
 
     def quads_about(self, iri: str) -> tuple[list[Quad], list[Quad]]:
         """The quads with the IRI as subject, and those with it as object, in every graph."""
@@ -133,31 +138,76 @@ class EmbeddedEngine:
             self._graph_sizes = {"": default, **sizes} if default else sizes
         return dict(self._graph_sizes)
 
-    def _query(
-        self,
-        query: str,
-        bindings: dict[str, Term],
-        default_graphs: Sequence[str] = (),
-        named_graphs: Sequence[str] = (),
-    ) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples:
-        """Run a query; the default graph is the union of all graphs unless graphs are named.
+    def _query(self, query: str, bindings: dict[str, Term], options: dict[str, object] | None = None) -> Results:
+        """Run a query; the default graph is the union of all graphs unless ``options`` say otherwise.
 
         Bindings fix variables to terms before evaluation (SPARQL SEP-0007), which is how
         named-query parameters reach a query without touching its text.
         """
-        options: dict[str, object] = {}
+        options = dict(options) if options is not None else dataset_options(query)
         if bindings:
             options["substitutions"] = {pyoxigraph.Variable(k): from_term(v) for k, v in bindings.items()}
-        if default_graphs:
-            options["default_graph"] = [pyoxigraph.NamedNode(g) for g in default_graphs]
-        else:
-            options["use_default_graph_as_union"] = True
-        if named_graphs:
-            options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs]
-        try:
-            return self._store.query(query, **options)  # type: ignore[arg-type]
-        except SyntaxError as error:
-            raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+        return evaluate(self._store, query, options)
+
+
+def dataset_options(
+    query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()
+) -> dict[str, object]:
+    """The dataset a query runs on, as pyoxigraph's options, by SPARQL 1.1's rules.
+
+    Graphs named by the request (Protocol 2.1.4) replace the query's own: exactly those,
+    so with no default-graph-uri the default graph is empty and with no named-graph-uri
+    there are no named graphs. Else the query's FROM and FROM NAMED (Query 13.2), read by
+    the engine. Else this endpoint's default: the union of all graphs, every graph named.
+    """
+    if default_graphs or named_graphs:
+        return {
+            "default_graph": [pyoxigraph.NamedNode(g) for g in default_graphs],
+            "named_graphs": [pyoxigraph.NamedNode(g) for g in named_graphs],
+        }
+    if names_dataset(query):
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
+def names_dataset(query: str) -> bool:
+    """True when the query has FROM or FROM NAMED clauses (read by the lexer only when it has the word).
+
+    >>> names_dataset("SELECT * FROM <http://e/g> WHERE { ?s ?p ?o }"), names_dataset("SELECT * { ?from ?p ?o }")
+    (True, False)
+    """
+    return "from" in query.lower() and bool(scan(query).dataset)
+
+
+def evaluate(store: pyoxigraph.Store, query: str, options: dict[str, object]) -> Results:
+    """``store.query`` with its errors as the client's: syntax (with line and column) or an unknown function.
+
+    Raises:
+        QuerySyntaxError: the query does not parse.
+        UnsupportedQuery: it calls a function the engine does not have (pyoxigraph raises
+            RuntimeError before evaluating: ``The custom function <…> is not supported``).
+    """
+    try:
+        return store.query(query, **options)  # type: ignore[arg-type]
+    except SyntaxError as error:
+        raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+    except RuntimeError as error:
+        raise unsupported(str(error)) from None
+
+
+def unsupported(message: str) -> UnsupportedQuery:
+    """The engine's refusal of a query it parsed, with a hint for the usual mistake (the xsd: prefix without #).
+
+    >>> refused = unsupported("The custom function <http://www.w3.org/2001/XMLSchemainteger> is not supported")
+    >>> str(refused).split("; ")[-1]
+    'the xsd: prefix is <http://www.w3.org/2001/XMLSchema#>, with #'
+    """
+    text = f"the query cannot be evaluated: {message}"
+    if "custom function" in message:
+        text += "; this endpoint has the functions of SPARQL 1.1 and the XSD casts, no others"
+    if "XMLSchema" in message and "XMLSchema#" not in message:
+        text += "; the xsd: prefix is <http://www.w3.org/2001/XMLSchema#>, with #"
+    return UnsupportedQuery(text)
 
 
 def stored_forms(literals: Sequence[pyoxigraph.Literal]) -> list[pyoxigraph.Literal]:
@@ -225,15 +275,41 @@ def answer_of(
     if isinstance(results, pyoxigraph.QueryTriples):
         return graph_answer(results, job)
     fmt = accepted(job.results_format, RESULTS_FORMATS, "a SELECT query gives a table of results")
-    return QueryAnswer(_serialize_solutions(results, fmt, job.max_results), fmt.name, "results")
+    return QueryAnswer(_serialize_solutions(results, fmt, job.max_results, job.max_bytes), fmt.name, "results")
 
 
 def graph_answer(triples: Iterable[pyoxigraph.Triple], job: QueryJob) -> QueryAnswer:
-    """The serialized answer of a CONSTRUCT or DESCRIBE query: its triples kept while counted, then written."""
-    kept = list(islice(triples, job.max_results + 1))
-    check_size(len(kept), job.max_results)
+    """The serialized answer of a CONSTRUCT or DESCRIBE query, written as its triples come, within both limits.
+
+    The counted triples and the writer raise from inside pyoxigraph's serializer to stop it;
+    whatever exception it then surfaces (0.5.13 passes theirs through), their state decides.
+    """
     fmt = accepted(job.graph_format, GRAPH_RESULT_FORMATS, "a CONSTRUCT or DESCRIBE query gives a graph")
-    return QueryAnswer(_bytes(pyoxigraph.serialize(kept, format=fmt.oxigraph_rdf)), fmt.name, "graph")
+    counted = CountedTriples(triples, job.max_results)
+    writer = LimitedWriter(job.max_bytes)
+    try:
+        pyoxigraph.serialize(writable(counted, fmt), output=cast("IO[bytes]", writer), format=fmt.oxigraph_rdf)
+    except Exception:
+        _refuse_past_limits(counted.count, job.max_results, writer, job.max_bytes)
+        raise
+    _refuse_past_limits(counted.count, job.max_results, writer, job.max_bytes)
+    return QueryAnswer(writer.getvalue(), fmt.name, "graph")
+
+
+class CountedTriples:
+    """The triples of an iterable, counted as they are taken; taking one past the limit raises."""
+
+    def __init__(self, triples: Iterable[pyoxigraph.Triple], limit: int) -> None:
+        self._triples = triples
+        self._limit = limit
+        self.count = 0
+
+    def __iter__(self) -> Iterator[pyoxigraph.Triple]:
+        for triple in self._triples:
+            self.count += 1
+            if self.count > self._limit:
+                raise RowLimitExceeded(f"more than {self._limit} triples")
+            yield triple
 
 
 def to_term(node: object) -> Term:
@@ -277,6 +353,7 @@ def resource_term(node: object) -> Iri | BlankNode:
 
 
 def check_size(counted: int, limit: int) -> None:
+    """Refuse a result of more than ``limit`` rows or triples."""
     if counted > limit:
         raise ResultTooLarge(
             f"the result has more than {limit} rows or triples, the limit of this endpoint; "
@@ -284,20 +361,46 @@ def check_size(counted: int, limit: int) -> None:
         )
 
 
-def _serialize_solutions(solutions: pyoxigraph.QuerySolutions, fmt: Format, limit: int) -> bytes:
-    """The solutions in a results format, refused (``ResultTooLarge``) past ``limit`` rows.
+def check_bytes(size: int, limit: int) -> None:
+    """Refuse an answer of more than ``limit`` bytes (counted before it is all written or read).
+
+    >>> check_bytes(2049, 2048)
+    Traceback (most recent call last):
+    server.errors.ResultTooLarge: the result is larger than 2048 bytes, the limit of this endpoint; \
+add LIMIT and OFFSET to page through it, or select fewer or shorter values
+    """
+    if size > limit:
+        raise too_many_bytes(limit)
+
+
+def too_many_bytes(limit: int) -> ResultTooLarge:
+    """The refusal of an answer past ``limit`` bytes."""
+    return ResultTooLarge(
+        f"the result is larger than {limit} bytes, the limit of this endpoint; "
+        "add LIMIT and OFFSET to page through it, or select fewer or shorter values"
+    )
+
+
+def _refuse_past_limits(rows: int, limit: int, writer: LimitedWriter, max_bytes: int) -> None:
+    """Raise ``ResultTooLarge`` when a serialization stopped, or would have, at one of its limits."""
+    check_size(rows, limit)
+    if writer.over_bytes:
+        raise too_many_bytes(max_bytes)
+
+
+def _serialize_solutions(solutions: pyoxigraph.QuerySolutions, fmt: Format, limit: int, max_bytes: int) -> bytes:
+    """The solutions in a results format, refused (``ResultTooLarge``) past ``limit`` rows or ``max_bytes``.
 
     The writer raises from ``write`` to stop pyoxigraph; whatever exception pyoxigraph then
     surfaces (0.5.13 passes the writer's own through), the writer's count decides.
     """
-    writer = CountingWriter(fmt.name, limit)
+    writer = CountingWriter(fmt.name, limit, max_bytes)
     try:
         solutions.serialize(output=cast("IO[bytes]", writer), format=fmt.oxigraph_results)
     except Exception:
-        if writer.exceeded:
-            check_size(writer.rows, limit)
+        _refuse_past_limits(writer.rows, limit, writer, max_bytes)
         raise
-    check_size(writer.rows, limit)  # in case a refused write at the last flush was swallowed
+    _refuse_past_limits(writer.rows, limit, writer, max_bytes)  # a refused write at the last flush may be swallowed
     return writer.getvalue()
 
 

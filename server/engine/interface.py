@@ -25,7 +25,11 @@ class QueryJob:
 
     ``results_format`` and ``graph_format`` are format names (None: the client accepts none
     of that kind); the answer is refused rather than cut when it has more than
-    ``max_results`` rows or triples.
+    ``max_results`` rows or triples, or when its serialization passes ``max_bytes``. The dataset
+    is the union of all graphs unless the request names graphs (``default_graphs``,
+    ``named_graphs``: exactly those, either may be empty) or, failing that, the query does
+    (FROM, FROM NAMED). Relative IRIs in the query resolve against ``base_iri`` (the
+    endpoint's URL), unless the query states a BASE.
     """
 
     query: str
@@ -35,6 +39,17 @@ class QueryJob:
     results_format: str | None = None
     graph_format: str | None = None
     max_results: int = 100_000
+    max_bytes: int = 64 * 1024 * 1024
+    base_iri: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """The first 12 hex digits of the SHA-256 of the query text: names the query in logs without its text.
+
+        >>> QueryJob("ASK {}").digest
+        '819ea91ed5f1'
+        """
+        return hashlib.sha256(self.query.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -79,7 +94,7 @@ class Engine(Protocol):
         """A protocol query, evaluated once and serialized in the format the job asks for.
 
         Raises:
-            ResultTooLarge: more rows or triples than ``job.max_results``.
+            ResultTooLarge: more rows or triples than ``job.max_results``, or more bytes than ``job.max_bytes``.
             NotAcceptable: the client accepts no format for this kind of result.
         """
         ...

@@ -10,13 +10,61 @@ N-Quads without passing through a store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import pyoxigraph
+import rdflib
 
+from server.errors import NotWritable
 from server.formats import Format
+
+XML_NAME_END = re.compile(r"[^\W\d][\w.-]*$")
+"""An XML name at the end of an IRI: RDF/XML writes a property as namespace + this name, or not at all."""
+T = TypeVar("T", pyoxigraph.Triple, pyoxigraph.Quad)
+
+
+def rdfxml_can_write(predicate: str) -> bool:
+    """True when RDF/XML can write a property with this IRI (it ends in an XML name).
+
+    >>> rdfxml_can_write("http://example.org/a1"), rdfxml_can_write("http://example.org/1a")
+    (True, True)
+    >>> rdfxml_can_write("http://example.org/1"), rdfxml_can_write("http://example.org/x#")
+    (False, False)
+    """
+    return XML_NAME_END.search(predicate) is not None
+
+
+def unwritable(predicate: str) -> NotWritable:
+    return NotWritable(
+        f"the answer has a property RDF/XML cannot write ({predicate}: its IRI does not end in an XML name); "
+        "ask for Turtle, N-Triples or JSON-LD"
+    )
+
+
+def writable(statements: Iterable[T], fmt: Format) -> Iterator[T]:
+    """The triples or quads as they come, checked for ``fmt`` on the way (pyoxigraph writes invalid XML
+    for a property RDF/XML cannot write, where it should refuse).
+
+    Raises:
+        NotWritable: at the first statement ``fmt`` cannot write.
+    """
+    for statement in statements:
+        if fmt.name == "rdf" and not rdfxml_can_write(statement.predicate.value):
+            raise unwritable(statement.predicate.value)
+        yield statement
+
+
+def graph_bytes(graph: rdflib.Graph, fmt: Format) -> bytes:
+    """An rdflib graph serialized as ``fmt``, refused with NotWritable (406) rather than a ValueError (500)."""
+    if fmt.name == "rdf":
+        for predicate in sorted(set(graph.predicates())):
+            if not rdfxml_can_write(str(predicate)):
+                raise unwritable(str(predicate))
+    return graph.serialize(format=fmt.rdflib_name or "turtle", encoding="utf-8")
 
 
 def syntax_error(data: bytes, fmt: Format) -> tuple[str, int, int] | None:
@@ -59,7 +107,7 @@ def convert_nquads(nquads: bytes, fmt: Format, output: BinaryIO, prefixes: Mappi
     if fmt.keeps_graphs:
         pyoxigraph.serialize(quads, output, format=fmt.oxigraph_rdf, prefixes=shown)
     else:
-        pyoxigraph.serialize(_distinct_triples(quads), output, format=fmt.oxigraph_rdf, prefixes=shown)
+        pyoxigraph.serialize(writable(_distinct_triples(quads), fmt), output, format=fmt.oxigraph_rdf, prefixes=shown)
 
 
 def _distinct_triples(quads: Iterator[pyoxigraph.Quad]) -> Iterator[pyoxigraph.Triple]:
@@ -89,7 +137,7 @@ def dump_store(
             pyoxigraph.serialize(store.quads_for_pattern(None, None, None, None), output, format=rdf, prefixes=shown)
             or b""
         )
-    return pyoxigraph.serialize(_union_triples(store), output, format=rdf, prefixes=shown) or b""
+    return pyoxigraph.serialize(writable(_union_triples(store), fmt), output, format=rdf, prefixes=shown) or b""
 
 
 def _union_triples(store: pyoxigraph.Store) -> Iterator[pyoxigraph.Triple]:
@@ -123,3 +171,61 @@ def dump_graph(path: Path, graph: str | None, output: BinaryIO) -> int:
 
     pyoxigraph.serialize(triples(), output, format=pyoxigraph.RdfFormat.N_TRIPLES)
     return counted
+
+
+def canonical_nquads(nquads: bytes) -> bytes:
+    """The same quads in one order and with blank node labels made from their content, so that two builds
+    of the same data write byte-identical files (rdflib's labels and order change from run to run).
+
+    A blank node is labelled by a digest of what it says (its statements, following blank objects) and of
+    who points at it; nodes that nothing tells apart get the same digest and a counter, which changes
+    nothing in the output when they are truly alike (lists of the same members, say).
+
+    >>> a = b'_:x <http://e/p> "1" .\\n<http://e/s> <http://e/q> _:x .\\n'
+    >>> b = b'<http://e/s> <http://e/q> _:other .\\n_:other <http://e/p> "1" .\\n'
+    >>> canonical_nquads(a) == canonical_nquads(b)
+    True
+    """
+    quads = list(pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS))
+    labels = _content_labels(quads)
+
+    def relabel(term: object) -> object:
+        return pyoxigraph.BlankNode(labels[term.value]) if isinstance(term, pyoxigraph.BlankNode) else term
+
+    relabelled = [pyoxigraph.Quad(relabel(q.subject), q.predicate, relabel(q.object), q.graph_name) for q in quads]  # type: ignore[arg-type]
+    lines = (pyoxigraph.serialize(relabelled, format=pyoxigraph.RdfFormat.N_QUADS) or b"").splitlines(keepends=True)
+    return b"".join(sorted(set(lines)))
+
+
+def _content_labels(quads: list[pyoxigraph.Quad]) -> dict[str, str]:
+    """Blank node id → a label from the digest of its statements and of the statements that point at it."""
+    outgoing: dict[str, list[pyoxigraph.Quad]] = {}
+    incoming: dict[str, list[pyoxigraph.Quad]] = {}
+    for quad in quads:
+        if isinstance(quad.subject, pyoxigraph.BlankNode):
+            outgoing.setdefault(quad.subject.value, []).append(quad)
+        if isinstance(quad.object, pyoxigraph.BlankNode):
+            incoming.setdefault(quad.object.value, []).append(quad)
+
+    def said(node: str, seen: frozenset[str]) -> str:
+        if node in seen:
+            return "cycle"
+        parts = sorted(f"{q.predicate} {term(q.object, seen | {node})} {q.graph_name}" for q in outgoing.get(node, []))
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def term(node: object, seen: frozenset[str]) -> str:
+        return "_:" + said(node.value, seen) if isinstance(node, pyoxigraph.BlankNode) else str(node)
+
+    digests: dict[str, str] = {}
+    for node in sorted({*outgoing, *incoming}):
+        pointers = sorted(
+            f"{term(q.subject, frozenset({node}))} {q.predicate} {q.graph_name}" for q in incoming.get(node, [])
+        )
+        digests[node] = hashlib.sha256((said(node, frozenset()) + "\n" + "\n".join(pointers)).encode()).hexdigest()
+    labels: dict[str, str] = {}
+    taken: dict[str, int] = {}
+    for node in sorted(digests, key=lambda n: digests[n]):
+        short = digests[node][:20]
+        taken[short] = taken.get(short, 0) + 1
+        labels[node] = f"c{short}{taken[short]}"
+    return labels

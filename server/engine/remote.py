@@ -7,9 +7,10 @@ engine, and an engine's own system graphs (Virtuoso's) never show. Data loaded i
 into the default graph is the exception: no protocol parameter can name that graph, so
 its requests name no dataset and rely on the engine's default graph being the union of
 all graphs (the Oxigraph server with ``--union-default-graph``). Answers come back as
-SPARQL JSON results or N-Triples, are counted while they are read (past the row limit the
-connection is closed and the query refused) and are re-serialized by the same code as the
-embedded store's, so a client sees the same formats whichever engine is behind the site.
+SPARQL JSON results or N-Triples, are counted while they are read (past the row limit, or
+the byte limit, the connection is closed and the query refused) and are re-serialized by
+the same code as the embedded store's, within the same limits, so a client sees the same
+formats whichever engine is behind the site.
 
 Bindings (SEP-0007 in the embedded store) become a ``VALUES`` block at the top of the
 query's outer group: standard, and the same solutions for the queries the site runs.
@@ -26,6 +27,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -34,8 +36,19 @@ import urllib3
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
 from server.engine.counting import JsonRows
-from server.engine.embedded import WrittenForms, answer_of, check_size, graph_answer, resource_term, rows_of, to_term
+from server.engine.embedded import (
+    WrittenForms,
+    answer_of,
+    check_bytes,
+    check_size,
+    evaluate,
+    graph_answer,
+    resource_term,
+    rows_of,
+    to_term,
+)
 from server.engine.interface import QueryAnswer, QueryJob
+from server.engine.lexer import Scan, scan
 from server.engine.terms import BlankNode, Iri, Literal, Quad, Rows, Term, Triple, sparql_term
 from server.errors import (
     EngineFailed,
@@ -45,6 +58,9 @@ from server.errors import (
     ResultTooLarge,
     WrongQueryForm,
 )
+
+Dataset = tuple[Sequence[str], Sequence[str]]
+"""Default graphs and named graphs, as a request names them."""
 
 RESULTS = "application/sparql-results+json"
 GRAPH = "application/n-triples"
@@ -63,6 +79,10 @@ SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 DEFAULT_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } } }"
 """Triples of the default graph that are in no named graph (the engine's default graph being the union)."""
 MENTIONS = "ASK { { GRAPH ?g { ?x ?p ?o } } UNION { GRAPH ?g { ?s ?p ?x } } }"
+EMPTY_GRAPH = "urn:x-clip-kg:no-graph"
+"""Named for a dataset's empty default graph or empty set of named graphs: the protocol has no
+way to say "none" (a request without default-graph-uri gets the engine's own default graph,
+and Virtuoso keeps every named graph when no named-graph-uri is given)."""
 BNODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")([^"]*)"')
 
 
@@ -123,14 +143,24 @@ class RemoteEngine:
         return [Triple(_subject_of(t.subject), Iri(t.predicate.value), to_term(t.object)) for t in triples]
 
     def answer(self, job: QueryJob) -> QueryAnswer:
-        """A protocol query: checked here, evaluated by the engine, counted while read, re-serialized here."""
+        """A protocol query: checked here, evaluated by the engine, counted while read, re-serialized here.
+
+        The engine gets the dataset as protocol parameters, whether the request or the
+        query's FROM clauses named it (engines differ on how the two combine), and the
+        query with its FROM clauses blanked out and the endpoint's URL as its BASE.
+        """
         query = with_values(job.query, dict(job.substitutions))  # a named query's parameters
-        form = _form_of(query)
-        dataset = (job.default_graphs, job.named_graphs)
+        form = _form_of(query, job.base_iri)
+        found = scan(query)
+        dataset: Dataset = (job.default_graphs, job.named_graphs)
+        if not any(dataset) and found.dataset:
+            dataset = query_dataset(query, found, job.base_iri)
+        sent = as_sent(query, found, job.base_iri)
+        limits = Limits(job.max_results, job.max_bytes)
         if issubclass(form, pyoxigraph.QueryTriples):
-            body = self._post(query, GRAPH, *dataset, limit=job.max_results, counter=_LineRows())
+            body = self._post(sent, GRAPH, *dataset, limits=limits, counter=_LineRows())
             return graph_answer((q.triple for q in pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.N_TRIPLES)), job)
-        body = self._post(query, RESULTS, *dataset, limit=job.max_results, counter=JsonRows())
+        body = self._post(sent, RESULTS, *dataset, limits=limits, counter=JsonRows())
         return answer_of(_parse_results(body), job)
 
     def quads(self, subject: Term | None = None, predicate: str | None = None, obj: Term | None = None) -> list[Quad]:
@@ -199,21 +229,18 @@ class RemoteEngine:
         accept: str,
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
-        limit: int | None = None,
+        limits: Limits | None = None,
         counter: JsonRows | _LineRows | None = None,
     ) -> bytes:
-        """The engine's answer to a query, read whole within the time limit and, with a counter, the row limit.
+        """The engine's answer to a query, read whole within the time limit and, with limits, the row and byte limits.
 
         Raises:
             EngineUnavailable: no connection, or the connection broke (503).
             EngineFailed: the engine answered with an error status (502); its text is not passed on.
             QueryTimeout: no whole answer within the time limit, or the engine says it answered in part.
-            ResultTooLarge: more rows than ``limit``, counted, or the engine says it cut the result.
+            ResultTooLarge: more rows or bytes than ``limits``, or the engine says it cut the result.
         """
-        if not default_graphs and not named_graphs and not self.default_graph:
-            default_graphs = named_graphs = self.graphs  # a dataset cannot name the default graph: then none
-        fields = [("query", query)] + [("default-graph-uri", g) for g in default_graphs]
-        fields += [("named-graph-uri", g) for g in named_graphs]
+        fields = [("query", query), *self._dataset_fields(default_graphs, named_graphs)]
         fields += self._timeout_fields()
         started = time.monotonic()
         try:
@@ -232,12 +259,21 @@ class RemoteEngine:
         self.server = self.server or response.headers.get("Server", "")
         try:
             _check_status(response)
-            body = _read(response, started, self.timeout, limit, counter)
+            body = _read(response, started, self.timeout, limits, counter)
         except BaseException:
             _discard(response)
             raise
         response.release_conn()
         return body
+
+    def _dataset_fields(self, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> list[tuple[str, str]]:
+        """The protocol parameters naming a dataset: the data's graphs when none is named, ``EMPTY_GRAPH`` for none."""
+        if not default_graphs and not named_graphs:
+            if self.default_graph:
+                return []  # a dataset cannot name the default graph: the engine's own (the union) is used
+            default_graphs = named_graphs = self.graphs
+        fields = [("default-graph-uri", g) for g in default_graphs or (EMPTY_GRAPH,)]
+        return fields + [("named-graph-uri", g) for g in named_graphs or (EMPTY_GRAPH,)]
 
     def _timeout_fields(self) -> list[tuple[str, str]]:
         """The query parameter that stops the query in the engine at the time limit, where it has one.
@@ -255,6 +291,45 @@ class RemoteEngine:
         return [(name, str(math.ceil(self.timeout * 1000 if unit == "ms" else self.timeout)))]
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The most rows and bytes an answer may have, as the engine sends it."""
+
+    max_rows: int
+    max_bytes: int
+
+
+def query_dataset(query: str, found: Scan, base_iri: str | None) -> Dataset:
+    """The graphs of the query's FROM and FROM NAMED clauses as absolute IRIs, resolved by the engine's own
+    parser against the query's prologue (its PREFIX and BASE declarations) and ``base_iri``.
+
+    >>> query = "PREFIX g: <http://e/g/> SELECT * FROM g:a FROM NAMED <b> WHERE {}"
+    >>> query_dataset(query, scan(query), "http://e/sparql")
+    (('http://e/g/a',), ('http://e/b',))
+    """
+    prologue = query[: found.query_form] if found.query_form >= 0 else ""
+    rows = " ".join(f"({int(clause.named)} {clause.target})" for clause in found.dataset)
+    probe = f"{prologue}\nSELECT ?named ?graph WHERE {{ VALUES (?named ?graph) {{ {rows} }} }}"
+    solutions = evaluate(pyoxigraph.Store(), probe, {"base_iri": base_iri} if base_iri else {})
+    graphs = [(row["named"].value, row["graph"].value) for row in solutions]  # type: ignore[union-attr]
+    return tuple(g for n, g in graphs if n == "0"), tuple(g for n, g in graphs if n == "1")
+
+
+def as_sent(query: str, found: Scan, base_iri: str | None) -> str:
+    """The query as the engine gets it: FROM clauses blanked (the dataset goes as protocol parameters), and
+    ``base_iri`` stated as its BASE unless it states one (an engine would resolve against its own URL).
+
+    >>> query = "SELECT * FROM <g> { <s> ?p ?o }"
+    >>> as_sent(query, scan(query), "http://e/sparql")
+    'BASE <http://e/sparql>\\nSELECT *          { <s> ?p ?o }'
+    """
+    for clause in found.dataset:
+        query = query[: clause.start] + " " * (clause.end - clause.start) + query[clause.end :]
+    if base_iri and not found.base:
+        query = f"BASE <{base_iri}>\n{query}"
+    return query
+
+
 class _LineRows:
     """Triples of N-Triples: its lines (literals escape their newlines)."""
 
@@ -269,19 +344,22 @@ def _read(
     response: urllib3.BaseHTTPResponse,
     started: float,
     timeout: float,
-    limit: int | None,
+    limits: Limits | None,
     counter: JsonRows | _LineRows | None,
 ) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
+    size = 0
     try:
         for chunk in response.stream(CHUNK):
             if time.monotonic() - started > timeout:
                 raise _timeout(timeout)
+            size += len(chunk)
+            if limits is not None:
+                check_bytes(size, limits.max_bytes)
             chunks.append(chunk)
-            if counter is not None and limit is not None:
+            if counter is not None and limits is not None:
                 counter.feed(chunk)
-                if counter.rows > limit:
-                    check_size(counter.rows, limit)
+                check_size(counter.rows, limits.max_rows)
     except ReadTimeoutError:
         raise _timeout(timeout) from None
     except (ProtocolError, OSError):
@@ -311,13 +389,11 @@ def _timeout(seconds: float) -> QueryTimeout:
     return QueryTimeout(f"the query ran longer than the limit of {seconds:g} s and was stopped")
 
 
-def _form_of(query: str) -> type:
+def _form_of(query: str, base_iri: str | None = None) -> type:
     """The class of the query's answer, from evaluating it over nothing: its syntax checked here (with line
-    and column). Only the class is kept: pyoxigraph's answers must be dropped in the thread that made them."""
-    try:
-        answer = pyoxigraph.Store().query(query)
-    except SyntaxError as error:
-        raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+    and column) and its functions known. Only the class is kept: pyoxigraph's answers must be dropped in
+    the thread that made them."""
+    answer = evaluate(pyoxigraph.Store(), query, {"base_iri": base_iri} if base_iri else {})
     form = type(answer)
     del answer
     return form

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,10 +32,10 @@ from rdflib.term import Node
 
 from server.config import Inputs, Settings, resolve_inputs
 from server.engine.loader import StoreWriter, changed_literals, mentions_bytes
-from server.engine.rdfio import convert_nquads, dump_store
+from server.engine.rdfio import canonical_nquads, convert_nquads, dump_store
 from server.errors import NotConforming
 from server.formats import Format
-from server.kg.dumps import nquads_of
+from server.kg.dumps import STALE_AFTER, nquads_of
 from server.kg.loading import parse_files, parse_into
 from server.kg.progress import Progress, silent
 from server.kg.reasoning import reason
@@ -47,7 +48,7 @@ SHACL_RATE = 1_000
 """Triples per second pySHACL validated the CLIP graph here (5.2 s for 5,920 triples, 138 shapes)."""
 HERMIT_RATE = 3_000
 """Triples per second HermiT classified the CLIP graph here (1.8 s for 5,920 triples)."""
-CACHE_FORMAT = 1  # bump when the content of cached inferred graphs changes
+CACHE_FORMAT = 2  # bump when the content of cached inferred graphs changes
 STORE_FORMAT = 2  # bump when what a store folder holds changes
 BUILD_RECORD = "build.json"
 ONTOLOGY_FILE = "ontology.nt"
@@ -244,7 +245,7 @@ def _fill_through_rdflib(
         inferred, cached = _inferred(settings, inputs, ontology, asserted, progress)
     progress("assembling the dataset")
     dataset = _assemble(settings.base_uri, ontology, asserted, inferred, data)
-    nquads = nquads_of(dataset)
+    nquads = canonical_nquads(nquads_of(dataset))  # the same bytes from every build of the same data
     (partial / "source.nq").write_bytes(nquads)
     (partial / "changed-literals.nq").write_bytes(changed_literals(nquads))
     dataset.graph(URIRef(graph_iri(settings.base_uri, "ontology"))).serialize(
@@ -318,6 +319,7 @@ def prune_versions(cache_dir: Path, keep: Path) -> None:
     version keeps it; half-built folders of builds that died are removed after a day too.
     """
     now = time.time()
+    remove_leftovers(cache_dir)
     folders = sorted(cache_dir.glob("store-*"), key=lambda path: path.stat().st_mtime, reverse=True)
     recent = [folder for folder in folders if folder != keep][: KEEP_VERSIONS - 1]
     for folder in folders:
@@ -325,6 +327,28 @@ def prune_versions(cache_dir: Path, keep: Path) -> None:
         last_used = record.stat().st_mtime if record.is_file() else folder.stat().st_mtime
         if folder != keep and folder not in recent and now - last_used > PRUNE_AFTER:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_leftovers(cache_dir: Path) -> None:
+    """Remove what builds and cache writes that died left behind: half-built store folders whose process
+    is gone, and temporary cache files not written to for STALE_AFTER seconds."""
+    for partial in cache_dir.glob("store-*.partial-*"):
+        pid = partial.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(partial, ignore_errors=True)
+    for partial in cache_dir.glob(".*.partial"):
+        if time.time() - partial.stat().st_mtime > STALE_AFTER:
+            partial.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def data_version(settings: Settings, inputs: Inputs) -> str:
@@ -369,17 +393,46 @@ def _inferred(
 ) -> tuple[Graph, bool]:
     cache = settings.cache_dir / f"inferred-{_fingerprint(inputs.ontology, inputs.data)}.nt"
     if cache.is_file():
-        progress(f"using inferred triples cached in {cache}")
-        return Graph().parse(cache, format="nt"), True
+        cached = read_checked(cache)
+        if cached is not None:
+            progress(f"using inferred triples cached in {cache}")
+            return Graph().parse(data=cached, format="nt"), True
+        progress(f"the cached inferred triples in {cache} are damaged (their checksum does not match); reasoning again")
     if warning := slow_step_warning("HermiT", len(asserted), HERMIT_RATE, "to skip reasoning, pass --no-reasoning"):
         progress(warning)
     result = reason(ontology, asserted, progress)
     progress(f"reasoning took {result.seconds:.1f} s")
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    partial = cache.with_suffix(".tmp")
-    result.inferred.serialize(partial, format="nt", encoding="utf-8")
-    partial.replace(cache)
+    write_checked(cache, result.inferred.serialize(format="nt", encoding="utf-8"))
     return result.inferred, False
+
+
+CHECKSUM_LINE = b"# sha256 "
+"""The last line of a cache file: the SHA-256 of every byte before it (an N-Triples comment)."""
+
+
+def write_checked(path: Path, content: bytes) -> None:
+    """Write ``content`` with its checksum line, through a temporary file of this process's own, renamed
+    into place: concurrent writers never share a temporary name, and a reader sees all or nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+            out.write(CHECKSUM_LINE + hashlib.sha256(content).hexdigest().encode() + b"\n")
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+
+
+def read_checked(path: Path) -> bytes | None:
+    """The content of a file written by ``write_checked``, or None when it is empty, cut short or altered."""
+    data = path.read_bytes()
+    content, _, trailer = data.rstrip(b"\n").rpartition(b"\n")
+    content = content + b"\n" if content else b""
+    if trailer != CHECKSUM_LINE + hashlib.sha256(content).hexdigest().encode():
+        return None
+    return content
 
 
 def slow_step_warning(tool: str, triples: int, rate: int, how_to_skip: str) -> str:

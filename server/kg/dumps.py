@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +23,15 @@ from typing import BinaryIO
 
 from rdflib import Dataset
 
+from server.errors import NotWritable
 from server.formats import GZIP_MEDIA_TYPE, RDF_FORMATS, Format, by_name
 from server.kg.once import Step, run_now
 from server.kg.progress import Progress, silent
 
 DUMP_STEM = "clip-kg"
 MANIFEST = "manifest.json"
+STALE_AFTER = 600
+"""Seconds after which a temporary file no process writes to any more is a leftover of one that died."""
 CHUNK = 1 << 20
 Writer = Callable[[Format, BinaryIO], None]
 """Writes the dataset in a format to a binary stream (``KnowledgeGraph.write_as``)."""
@@ -44,9 +48,17 @@ def prefixes_of(dataset: Dataset) -> dict[str, str]:
     return {prefix: str(namespace) for prefix, namespace in dataset.namespaces() if prefix}
 
 
+def remove_stale_partials(folder: Path, stem: str) -> None:
+    """Remove the temporary files of dump writes that were killed (none written to for STALE_AFTER s)."""
+    for partial in folder.glob(f".{stem}.*.partial"):
+        if time.time() - partial.stat().st_mtime > STALE_AFTER:
+            partial.unlink(missing_ok=True)
+
+
 def write_dump(write: Writer, fmt: Format, folder: Path, stem: str = DUMP_STEM) -> Path:
     """Write ``folder/stem.ext`` atomically (streamed into a temporary file, then renamed)."""
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(folder, stem)
     target = folder / f"{stem}.{fmt.extension}"
     handle, partial = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".partial")
     try:
@@ -135,7 +147,11 @@ def _write_all(folder: Path, write: Writer, progress: Progress) -> None:
         entries = []
         for number, fmt in enumerate(RDF_FORMATS, start=1):
             progress(f"writing the {fmt.label} dump ({number}/{len(RDF_FORMATS)})")
-            entries += _write(partial, fmt, write)
+            try:
+                entries += _write(partial, fmt, write)
+            except NotWritable as error:  # the data is valid RDF this format cannot hold: no broken file
+                progress(f"no {fmt.label} dump: {error}")
+                (partial / f"{DUMP_STEM}.{fmt.extension}").unlink(missing_ok=True)
         (partial / MANIFEST).write_text(json.dumps(entries, indent=1), encoding="utf-8")
         partial.rename(folder)
     except BaseException:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.engine.terms import Iri
+from server.urls import is_web_url
 from server.views.describer import Describer
 from server.views.naming import DCT, pick_label, texts
 
@@ -159,8 +160,8 @@ def json_ld(describer: Describer, iri: str, classes: set[str]) -> dict[str, Any]
     same = [describer.value(iri, describer.term(p)) for p in ("geonames", "wikidata")]
     doi = describer.value(iri, Iri(BIBO + "doi"))
     same.append(f"https://doi.org/{doi}" if doi else None)
-    if any(same):
-        data["sameAs"] = [link for link in same if link]
+    if any(link and is_web_url(link) for link in same):  # links for whoever reads them: http(s) only
+        data["sameAs"] = [link for link in same if link and is_web_url(link)]
     identifiers = _identifiers(describer, iri)
     if identifiers:
         data["identifier"] = identifiers

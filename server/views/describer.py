@@ -6,12 +6,12 @@ A ``Lookup`` (names in the reader's languages) that also turns engine terms into
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from server.engine.terms import Iri
 from server.engine.terms import Literal as LiteralTerm
 from server.engine.terms import Term as EngineTerm
+from server.urls import is_web_url
 from server.views.naming import DCT, Label, Lookup, natural
 from server.views.published import Published
 
@@ -29,6 +29,7 @@ class Term:
     lang: str = ""
     datatype: str = ""
     is_url: bool = False
+    """A literal that is an http(s) URL, shown as a link (``urls.is_web_url``)."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,9 @@ class Describer(Lookup):
             return Term("iri", node.value, self.name(node.value), self.label(node.value))
         if isinstance(node, LiteralTerm):
             shown = "" if node.language or node.datatype == XSD + "string" else self.compact(node.datatype)
-            is_url = bool(re.fullmatch(r"https?://\S+", node.value))
-            return Term("literal", node.value, node.value, lang=node.language, datatype=shown, is_url=is_url)
+            return Term(
+                "literal", node.value, node.value, lang=node.language, datatype=shown, is_url=is_web_url(node.value)
+            )
         return Term("bnode", f"_:{node.value}", f"_:{node.value}")
 
     def view_iri(self, iri: str) -> Term:

@@ -8,8 +8,8 @@ from rdflib.namespace import RDF, RDFS, VOID, XSD
 from server.engine.service_description import SD
 
 
-def graph_description(iri: str, triples: int, host_url: str) -> Graph:
-    """What a named graph is: its size, the dataset it belongs to, where to query it."""
+def graph_description(iri: str, triples: int, root: str) -> Graph:
+    """What a named graph is: its size, the dataset it belongs to, where to query it (``{root}sparql``)."""
     graph = Graph(bind_namespaces="core")
     graph.bind("sd", SD)
     graph.bind("void", VOID)
@@ -20,7 +20,7 @@ def graph_description(iri: str, triples: int, host_url: str) -> Graph:
     graph.add((node, RDFS.label, Literal(f"{name} graph", lang="en")))
     graph.add((node, RDFS.comment, Literal(GRAPH_PURPOSE.get(name, "a named graph of this dataset"), lang="en")))
     graph.add((node, VOID.triples, Literal(triples, datatype=XSD.integer)))
-    graph.add((node, VOID.sparqlEndpoint, URIRef(host_url + "sparql")))
+    graph.add((node, VOID.sparqlEndpoint, URIRef(root + "sparql")))
     return graph
 
 

@@ -137,6 +137,7 @@ def home_context(published: Published, facts: DatasetFacts, links: Links) -> dic
         "years": facts.years,
         "licence": facts.licence.value if facts.licence else None,
     }
+    context["licence_href"] = urls.link(context["licence"]) if context["licence"] else None
     context["jsonld"] = dataset_description(context, cities, links)
     return context
 
@@ -341,6 +342,6 @@ def dataset_description(context: dict[str, Any], cities: Sequence[City], links: 
     countries = sorted({c.country for c in cities if c.country}, key=sort_key)
     if countries:
         description["spatialCoverage"] = [{"@type": "Country", "name": country} for country in countries]
-    if context["licence"]:
+    if context["licence_href"]:
         description["license"] = context["licence"]
     return description

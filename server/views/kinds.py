@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from server.engine.interface import Engine
 from server.engine.terms import Iri, Literal
+from server.urls import is_web_url
 from server.views import citations
 from server.views.describer import Describer, Term
 from server.views.naming import SKOS, natural
@@ -261,7 +261,7 @@ def publication(describer: Describer, iri: str, classes: set[str]) -> Row:
     listed = citations.authors(describer, iri)
     doi = describer.value(iri, Iri(citations.BIBO + "doi"))
     handle = describer.value(iri, Iri(citations.BIBO + "handle"))
-    links = [o.value for o in describer.objects(iri, describer.term("url")) if re.match(r"https?://\S+$", o.value)]
+    links = [o.value for o in describer.objects(iri, describer.term("url")) if is_web_url(o.value)]
     links += [f"https://doi.org/{doi}"] if doi else []
     links += [f"https://hdl.handle.net/{handle}"] if handle else []
     return {
@@ -310,7 +310,7 @@ def source(describer: Describer, iri: str, classes: set[str]) -> Row:
     cited_by = {s for s, _, _ in describer.triples(None, None, Iri(iri))}
     return {
         "id": describer.value(iri, describer.term("sourceId")),
-        "urls": [(url, bool(re.match(r"https?://\S+$", url))) for url in urls],
+        "urls": [(url, is_web_url(url)) for url in urls],
         "kind": _first(describer, iri, "sourceKind"),
         "supports": [literal.value for literal in literals],
         "cited_by": len(cited_by - {Iri(iri)}),

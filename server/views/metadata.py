@@ -18,6 +18,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID
 from rdflib.term import Node
 
+from server.engine.rdfio import graph_bytes
 from server.engine.terms import BlankNode, Literal, Term
 from server.formats import GZIP_MEDIA_TYPE, Format
 from server.views.facts import DatasetFacts
@@ -73,7 +74,7 @@ def document_bytes(document: str, facts: DatasetFacts, files: Sequence[DumpFile]
     if document not in DOCUMENTS:
         raise ValueError(f"no description named {document!r}; there are {', '.join(DOCUMENTS)}")
     graph = build_void(facts, files, root) if document == "void" else build_dcat(facts, files, root)
-    return graph.serialize(format=fmt.rdflib_name or "turtle", encoding="utf-8")
+    return graph_bytes(graph, fmt)
 
 
 def node(term: Term) -> Node:

@@ -126,9 +126,9 @@ GridLine = tuple[float, float, float, float, str, float, float, str]  # x1 y1 x2
 
 @dataclass(frozen=True)
 class Dot:
-    """A city on the map: a circle sized and coloured by its modules, a label and a link."""
+    """A city on the map: a circle sized and coloured by its modules, a label and a link (None: no link)."""
 
-    href: str
+    href: str | None
     label: str
     title: str
     x: float
@@ -150,7 +150,7 @@ class CityMap:
     grid: list[GridLine]
     dots: list[Dot]
     legend: list[tuple[float, float, float, str]]  # x, y, radius, fill of a dot for 0, 1, … 4 modules
-    unplaced: list[tuple[str, str]]  # href, label
+    unplaced: list[tuple[str | None, str]]  # href (None: no link), label
 
 
 def city_map(cities: list[City], urls: Urls) -> CityMap | None:
@@ -260,7 +260,7 @@ class Column:
 
     number: int
     title: str
-    href: str
+    href: str | None
     stated: str  # the figures the sources give: "20", or "31, 35"; "–" when no source gives one
     identified: int
     described: int
@@ -275,7 +275,7 @@ class MatrixRow:
 
     y: float
     label: str
-    href: str
+    href: str | None
     cells: list[Cell]  # one per column
 
 

@@ -156,7 +156,7 @@ def incoming_groups(describer: Describer, iri: str, args: Mapping[str, str]) -> 
             for node, graphs in nodes
         ]
         anchor = "in-" + re.sub(r"[^A-Za-z0-9]+", "-", describer.compact(predicate)).strip("-")
-        links = _page_links(describer.urls.link(iri), predicate, offset, counts[predicate], anchor, args)
+        links = _page_links(describer.urls.document(iri, "html"), predicate, offset, counts[predicate], anchor, args)
         groups.append(Group(describer.view_iri(predicate), rows, counts[predicate], offset, anchor, *links))
     return groups
 

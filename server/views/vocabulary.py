@@ -156,7 +156,7 @@ class Reader:
             return Ref(f"{self.prefix}:{self.names[iri]}", "#" + self.names[iri], self.text(node, RDFS.label), True)
         if self.urls.is_local(iri):
             return Ref(iri, self.urls.link(iri))
-        return Ref(self.curie(iri), iri, iri)
+        return Ref(self.curie(iri), self.urls.link(iri), iri)
 
     def curie(self, iri: str) -> str:
         """A prefixed name with the ontology's prefixes, or the IRI itself."""

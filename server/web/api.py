@@ -13,20 +13,10 @@ from server.errors import NotFound
 from server.formats import GRAPH_RESULT_FORMATS, HTML, JSON, RESULTS_FORMATS
 from server.web.jobs import answer_response, run_job
 from server.web.negotiation import chosen_format, requested_format
-from server.web.state import state
+from server.web.openapi import openapi_document
+from server.web.state import absolute_url, state
 
 blueprint = Blueprint("api", __name__)
-
-SCHEMAS: dict[str, dict[str, Any]] = {
-    "iri": {"type": "string", "format": "iri"},
-    "string": {"type": "string"},
-    "integer": {"type": "integer"},
-    "decimal": {"type": "number"},
-    "boolean": {"type": "boolean"},
-    "date": {"type": "string", "format": "date"},
-    "year": {"type": "string", "pattern": "^-?[0-9]{4,}$"},
-    "language": {"type": "string", "pattern": "^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"},
-}
 
 
 @blueprint.get("/queries")
@@ -56,6 +46,7 @@ def run_named_query(name: str) -> BaseResponse:
         results_format=requested_format(RESULTS_FORMATS),
         graph_format=requested_format(GRAPH_RESULT_FORMATS),
         max_results=settings.max_results,
+        max_bytes=settings.max_result_bytes,
     )
     response = answer_response(run_job(job))
     response.vary.add("Accept")
@@ -67,7 +58,7 @@ def _describe(query: NamedQuery) -> dict[str, Any]:
         "name": query.name,
         "title": query.title,
         "description": query.description,
-        "url": url_for("api.run_named_query", name=query.name, _external=True),
+        "url": absolute_url(url_for("api.run_named_query", name=query.name)),
         "parameters": [_describe_parameter(p) for p in query.parameters],
         "query": query.text,
     }
@@ -86,86 +77,4 @@ def _describe_parameter(parameter: Parameter) -> dict[str, Any]:
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
     """OpenAPI 3.1 description of the endpoint and of every named query."""
-    return jsonify(openapi_document(list(state().queries.values()), request.host_url.rstrip("/")))
-
-
-def openapi_document(queries: list[NamedQuery], server: str) -> dict[str, Any]:
-    """The OpenAPI document as data."""
-    results = {f.media_type: {"schema": {"type": "string"}} for f in RESULTS_FORMATS}
-    graphs = {f.media_type: {"schema": {"type": "string"}} for f in GRAPH_RESULT_FORMATS}
-    errors = {
-        "400": {"description": "Malformed query or parameter", "content": {"text/plain": {}}},
-        "406": {"description": "No acceptable media type", "content": {"text/plain": {}}},
-        "422": {"description": "Result larger than the endpoint's limit", "content": {"text/plain": {}}},
-        "429": {
-            "description": "The client is over its share of query processes (see Retry-After)",
-            "content": {"text/plain": {}},
-        },
-        "503": {"description": "Query stopped at the time limit (see Retry-After)", "content": {"text/plain": {}}},
-    }
-    sparql_parameters = [
-        {"name": "query", "in": "query", "required": False, "schema": {"type": "string"},
-         "description": "A SPARQL 1.1 query; without it, the Service Description or the query page."},
-        {"name": "default-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
-         "style": "form", "explode": True},
-        {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
-         "style": "form", "explode": True},
-    ]  # fmt: skip
-    paths: dict[str, Any] = {
-        "/sparql": {
-            "get": {
-                "summary": "SPARQL 1.1 query via GET",
-                "parameters": sparql_parameters,
-                "responses": {"200": {"description": "Query results", "content": {**results, **graphs}}, **errors},
-            },
-            "post": {
-                "summary": "SPARQL 1.1 query via POST (URL-encoded form or application/sparql-query)",
-                "requestBody": {
-                    "content": {
-                        "application/x-www-form-urlencoded": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {"query": {"type": "string"}},
-                                "required": ["query"],
-                            }
-                        },
-                        "application/sparql-query": {"schema": {"type": "string"}},
-                    }
-                },
-                "responses": {
-                    "200": {"description": "Query results", "content": {**results, **graphs}},
-                    "403": {"description": "SPARQL Update or SERVICE refused", "content": {"text/plain": {}}},
-                    "413": {"description": "Request body too large", "content": {"text/plain": {}}},
-                    "415": {"description": "Unsupported request media type", "content": {"text/plain": {}}},
-                    **errors,
-                },
-            },
-        },
-        "/queries": {"get": {"summary": "The named queries", "responses": {"200": {"description": "The catalogue"}}}},
-    }
-    for query in queries:
-        paths[f"/queries/{query.name}"] = {
-            "get": {
-                "summary": query.title,
-                "description": query.description,
-                "operationId": query.name,
-                "parameters": [
-                    {
-                        "name": p.name,
-                        "in": "query",
-                        "required": p.required,
-                        "description": p.description,
-                        "schema": {**SCHEMAS[p.type], **({"default": p.default} if p.default is not None else {})},
-                    }
-                    for p in query.parameters
-                ],  # fmt: skip
-                "responses": {"200": {"description": "Query results", "content": results}, **errors},
-            }
-        }
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "CLIP knowledge graph", "version": "1.0.0",
-                 "description": "SPARQL 1.1 endpoint and named queries over the CLIP network knowledge graph."},
-        "servers": [{"url": server}],
-        "paths": paths,
-    }  # fmt: skip
+    return jsonify(openapi_document(list(state().queries.values()), absolute_url("/").rstrip("/")))

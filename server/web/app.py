@@ -7,8 +7,10 @@ from flask import Flask
 from server.config import Settings
 from server.kg.build import KnowledgeGraph, build
 from server.kg.progress import Progress, silent
-from server.web import api, dumps, fairness, home, metadata, protocol, resources, search, vocabulary
+from server.urls import is_web_url
+from server.web import api, dumps, fairness, home, metadata, observability, protocol, resources, search, vocabulary
 from server.web.handlers import register_error_handlers
+from server.web.headers import register_security_headers
 from server.web.state import AppState
 
 BLUEPRINTS = (home, protocol, api, dumps, resources, metadata, vocabulary, search)
@@ -26,8 +28,11 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["kg"] = AppState.load(kg if kg is not None else build(settings, progress), settings, progress)
-    fairness.install(app, settings)
+    app.add_template_test(is_web_url, "web_url")  # templates/_links.html: links to http(s) only
     for module in BLUEPRINTS:
         app.register_blueprint(module.blueprint)
     register_error_handlers(app)
+    observability.install(app)
+    fairness.install(app, settings)  # after observability: a refusal before parsing has its request id and log line
+    register_security_headers(app)
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, render_template, request, send_file
+from flask import Blueprint, Response, render_template, send_file
 from werkzeug.wrappers import Response as BaseResponse
 
 from server.errors import DumpsPending, NotFound
@@ -28,7 +28,7 @@ def list_dumps() -> Response:
     """The list of dumps with format, size and SHA-256: HTML for people, JSON for programs."""
     files = state().dumps
     if chosen_format((HTML, JSON)) is JSON:
-        listing = {"files": [f.as_json(request.url_root) for f in files]}
+        listing = {"files": [f.as_json(state().base) for f in files]}
         response = Response(json.dumps(listing, indent=2), mimetype=JSON.media_type)
     else:
         response = Response(render_template("dumps.html", files=files), mimetype="text/html")

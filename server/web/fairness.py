@@ -40,13 +40,12 @@ import ipaddress
 import math
 import mmap
 import multiprocessing
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server.config import Settings
@@ -72,22 +71,18 @@ FIELDS = 8
 of the current minute, seconds this minute, seconds the previous minute, last start, and
 when a query of the client last held its process for half the time limit or more."""
 
-_arrivals = threading.local()
+ARRIVED = "clip_kg.arrived"
+"""The WSGI environ key in which ``clip-kg serve``'s worker says when a request arrived.
 
-
-def mark_arrival(at: float | None) -> None:
-    """Record (or clear, with None) when the current thread's request reached the server.
-
-    The gunicorn worker of ``clip-kg serve`` calls it with the time the request's
-    connection became readable, so that time spent queued for a thread counts against the
-    query's time limit.
-    """
-    _arrivals.at = at
+Its value (time.monotonic) is the moment the worker had read the whole request (see
+``server/cli/front.py``): the time a request then waits for a thread counts against its
+query's time limit, the time a slow client takes to send it does not.
+"""
 
 
 def arrival(default: float) -> float:
-    """When the current request reached the server (time.monotonic), or ``default`` when unknown."""
-    at = getattr(_arrivals, "at", None)
+    """When the current request arrived (time.monotonic), or ``default`` when the server does not say."""
+    at = request.environ.get(ARRIVED)
     return default if at is None else float(at)
 
 
@@ -340,13 +335,7 @@ def install(app: Flask, settings: Settings) -> None:
     app.extensions[EXTENSION] = ClientTable(limits)
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
-    app.before_request(_note_start)
     app.before_request(_refuse_early)
-
-
-def _note_start() -> None:
-    """When the application got the request: its arrival, when the server does not say."""
-    g.started = time.monotonic()
 
 
 def _refuse_early() -> None:

@@ -1,7 +1,7 @@
 """The HTML pages: the home page that explains the dataset, and the browse lists.
 
 Routes only: the page models are ``server.views.home``; each page is computed once per load
-(and per host, for the home page's absolute URLs) and kept with the load's state.
+and kept with the load's state (its absolute URLs are under the configured base, whatever the Host).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from server.formats import RDF_FORMATS
 from server.views.home import Links, browse_context, home_context
-from server.web.state import state
+from server.web.state import absolute_url, state
 
 blueprint = Blueprint("pages", __name__)
 
@@ -20,17 +20,17 @@ def home() -> str:
     """What this dataset is, its modules, cities and sizes as the sources state them, and where to go next."""
     current = state()
     links = Links(
-        home=url_for("pages.home", _external=True),
+        home=absolute_url(url_for("pages.home")),
         dumps=tuple(
             (
                 fmt,
                 url_for("downloads.dump_file", extension=fmt.extension),
-                url_for("downloads.dump_file", extension=fmt.extension, _external=True),
+                absolute_url(url_for("downloads.dump_file", extension=fmt.extension)),
             )
             for fmt in RDF_FORMATS
         ),
     )
-    context = current.remember(("home", request.url_root), lambda: home_context(current, current.facts, links))
+    context = current.remember("home", lambda: home_context(current, current.facts, links))
     return render_template("home.html", **context)
 
 

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from server.engine.interface import QueryAnswer, QueryJob
 from server.engine.policy import explain_syntax_error
-from server.errors import BadInput, QueryTimeout
+from server.errors import QuerySyntaxError, QueryTimeout
 from server.web import fairness
 from server.web.state import state
 
@@ -34,7 +34,7 @@ def run_job(job: QueryJob) -> QueryAnswer:
     try:
         with clients.admitted(request.remote_addr) as ticket:
             answer = current.executor.run(job, deadline, held=lambda seconds: clients.charge(ticket, seconds))
-    except BadInput:
+    except QuerySyntaxError:
         explain_syntax_error(job.query)
         raise
     current.answers.put(job, answer)

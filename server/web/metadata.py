@@ -2,15 +2,14 @@
 
 Routes only: the figures are the load's ``DatasetFacts`` (``server.views.facts``), the
 documents are built by ``server.views.metadata`` from them and the load's dump files, and
-each is serialized once per server URL and format (kept with the load's state). What a
-client fetches is a URL of this server as the request reached it, ``request.url_root``
-(``request.host_url`` plus any script root): right on localhost, behind a proxy and under
-the public name alike.
+each is serialized once per format (kept with the load's state). What a client fetches is a
+URL under the configured base (the server's root is the base, as for every IRI it serves),
+never one made from the request's Host header, which a client chooses.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template
 
 from server.formats import DOCUMENT_FORMATS, HTML, RDF_DOCUMENT_FORMATS
 from server.views.metadata import document_bytes
@@ -25,7 +24,8 @@ blueprint = Blueprint("metadata", __name__)
 def describe(document: str) -> Response:
     """VoID (at its well-known location, VoID 7.2) or DCAT: RDF by Accept or ?format=, or HTML."""
     chosen = chosen_format(DOCUMENT_FORMATS)  # Turtle for RDF clients and */*
-    current, root = state(), request.url_root
+    current = state()
+    root = current.base
     if chosen is HTML:
         page = render_template(
             "metadata.html",

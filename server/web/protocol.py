@@ -11,19 +11,23 @@ Service Description (RDF clients) or the query page (browsers).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote_to_bytes
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from server.config import Settings
 from server.engine.interface import QueryJob
 from server.engine.policy import check_query, graph_iris
+from server.engine.rdfio import graph_bytes
 from server.engine.service_description import service_description
 from server.errors import BadInput, Forbidden, PayloadTooLarge, UnsupportedMediaType, UriTooLong
 from server.formats import GRAPH_RESULT_FORMATS, HTML, RDF_DOCUMENT_FORMATS, RESULTS_FORMATS, choose
+from server.urls import Urls
 from server.web.jobs import answer_response, run_job
 from server.web.negotiation import format_parameters, prefers, requested_format
-from server.web.state import state
+from server.web.state import absolute_url, state
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -51,6 +55,7 @@ def endpoint() -> BaseResponse:
     settings = state().settings
     if len(request.query_string) > settings.max_request_bytes:
         raise UriTooLong(f"the query string is longer than {settings.max_request_bytes} bytes; send it with POST")
+    check_utf8(request.query_string, "the query string")
     if request.method == "POST":
         parsed = query_via_post(settings)
     else:
@@ -84,12 +89,9 @@ def query_via_get() -> ProtocolRequest:
 
 def query_via_post(settings: Settings) -> ProtocolRequest:
     """Sections 2.1.2 and 2.1.3: URL-encoded form, or the query as the body."""
-    length = request.content_length
-    if length is not None and length > settings.max_request_bytes:
-        raise PayloadTooLarge(f"the request body is larger than {settings.max_request_bytes} bytes")
     media_type = request.mimetype
     if media_type == FORM:
-        form = request.form
+        form = form_of(read_body(settings.max_request_bytes))
         if "update" in form:
             raise Forbidden("this endpoint is read-only: SPARQL Update is not accepted")
         if "query" in request.args:
@@ -98,9 +100,7 @@ def query_via_post(settings: Settings) -> ProtocolRequest:
             form.getlist("query"), form.getlist("default-graph-uri"), form.getlist("named-graph-uri")
         )
     if media_type == DIRECT:
-        body = request.get_data(cache=False)
-        if len(body) > settings.max_request_bytes:
-            raise PayloadTooLarge(f"the request body is larger than {settings.max_request_bytes} bytes")
+        body = read_body(settings.max_request_bytes)
         if "query" in request.args:
             raise BadInput("a query is in both the body and the URL; send one")
         try:
@@ -117,6 +117,55 @@ def query_via_post(settings: Settings) -> ProtocolRequest:
     )
 
 
+def read_body(limit: int) -> bytes:
+    """The request body, refused past ``limit`` bytes whether or not its length was announced.
+
+    A chunked body announces no length, and Werkzeug stops reading it at the request's
+    maximum as if the body ended there (the query would run cut short): so the maximum
+    is set one byte past the limit, and a body that reaches it is refused. The body stays
+    in Werkzeug's cache, where the access log reads the query's digest.
+
+    Raises:
+        PayloadTooLarge: a Content-Length over the limit, or more bytes than that.
+    """
+    length = request.content_length
+    if length is not None and length > limit:
+        raise _too_large(limit)
+    request.max_content_length = limit + 1
+    body = request.get_data(cache=True)
+    if len(body) > limit:
+        raise _too_large(limit)
+    return body
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the request body is larger than {limit} bytes")
+
+
+def form_of(body: bytes) -> MultiDict[str, str]:
+    """A URL-encoded form, its bytes and its percent-escapes decoded as UTF-8, or refused.
+
+    Raises:
+        BadInput: the form is not UTF-8 (Werkzeug would replace or drop what it cannot decode).
+    """
+    check_utf8(body, "the form")
+    return MultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+
+
+def check_utf8(encoded: bytes, where: str) -> None:
+    """Refuse URL-encoded parameters whose bytes or percent-escapes are not UTF-8.
+
+    Raises:
+        BadInput: they are not (the SPARQL Protocol's parameters are UTF-8).
+    """
+    try:
+        unquote_to_bytes(encoded.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInput(
+            f"{where} is not UTF-8: a byte {error.object[error.start]:#04x} cannot start or continue a character"
+        ) from None
+
+
 def _from_parameters(queries: list[str], default_graphs: list[str], named_graphs: list[str]) -> ProtocolRequest:
     if len(queries) > 1:
         raise BadInput("give exactly one 'query' parameter, not several")
@@ -128,8 +177,8 @@ def _from_parameters(queries: list[str], default_graphs: list[str], named_graphs
 
 def _answer(parsed: ProtocolRequest) -> BaseResponse:
     query = parsed.query or ""
-    check_query(query)
     settings = state().settings
+    check_query(query, settings.max_query_depth, settings.max_query_tokens)
     job = QueryJob(
         query=query,
         default_graphs=parsed.default_graphs,
@@ -137,8 +186,16 @@ def _answer(parsed: ProtocolRequest) -> BaseResponse:
         results_format=requested_format(RESULTS_FORMATS),
         graph_format=requested_format(GRAPH_RESULT_FORMATS),
         max_results=settings.max_results,
+        max_bytes=settings.max_result_bytes,
+        base_iri=endpoint_url(settings),
     )
     return answer_response(run_job(job))
+
+
+def endpoint_url(settings: Settings) -> str:
+    """This endpoint's URL under the configured base, never the Host header: relative IRIs in a query
+    resolve against it, so ``<id/city/vienna>`` names the data's Vienna."""
+    return Urls(settings.base_uri).iri_of("/sparql")
 
 
 def _prefers_html() -> bool:
@@ -153,8 +210,9 @@ def describe_or_show_page() -> BaseResponse:
     if chosen is HTML:
         return _page("", autorun=False)
     current = state()
-    graph = service_description(request.base_url, current.engine.graph_sizes(), current.kg.graph_names())
-    body = graph.serialize(format=chosen.rdflib_name or "turtle", encoding="utf-8")
+    endpoint = absolute_url(url_for("sparql.endpoint"))
+    graph = service_description(endpoint, current.engine.graph_sizes(), current.kg.graph_names())
+    body = graph_bytes(graph, chosen)
     return _with_headers(Response(body, mimetype=chosen.media_type), negotiated=True)
 
 
@@ -162,7 +220,8 @@ def _page(query: str, autorun: bool) -> BaseResponse:
     current = state()
     html = render_template(
         "query.html",
-        endpoint=request.base_url,
+        endpoint=absolute_url(url_for("sparql.endpoint")),
+        endpoint_path=url_for("sparql.endpoint"),
         base=current.settings.base_uri,
         examples=list(current.queries.values()),
         initial_query=query,

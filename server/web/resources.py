@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from server.engine.rdfio import graph_bytes
 from server.errors import NotFound
 from server.formats import DOCUMENT_FORMATS, HTML, RDF_DOCUMENT_FORMATS, Format, by_name, choose
 from server.urls import DOCUMENT_EXTENSIONS
@@ -54,15 +55,13 @@ def named_graph_document(name: str, extension: str) -> BaseResponse:
     iri = current.urls.iri_of("graph/" + name)
     if iri not in current.kg.graph_names() or extension not in DOCUMENT_EXTENSIONS:
         return _not_found(iri)
-    graph = graph_description(iri, current.engine.graph_sizes().get(iri, 0), request.host_url)
+    graph = graph_description(iri, current.engine.graph_sizes().get(iri, 0), current.base)
     if extension == "html":
         return conditional(
             Response(render_template("graph.html", iri=iri, graph=graph, urls=current.urls), mimetype="text/html")
         )
     fmt = by_name(extension, RDF_DOCUMENT_FORMATS)
-    return conditional(
-        Response(graph.serialize(format=fmt.rdflib_name or "turtle", encoding="utf-8"), mimetype=fmt.media_type)
-    )
+    return conditional(Response(graph_bytes(graph, fmt), mimetype=fmt.media_type))
 
 
 @blueprint.get("/doc/<path:rest>")
@@ -94,7 +93,7 @@ def _body(iri: str, fmt: Format) -> bytes | str:
         context = page_context(current, iri, reader_languages(), request.args)
         describe = url_for("sparql.endpoint", query=f"DESCRIBE <{iri}>")
         return render_template("resource.html", describe=describe, **context)
-    return resource_graph(current, iri).serialize(format=fmt.rdflib_name or "turtle", encoding="utf-8")
+    return graph_bytes(resource_graph(current, iri), fmt)
 
 
 def _exists(iri: str) -> bool:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
 
+from server.errors import BadInput
 from server.formats import HTML, JSON
 from server.urls import Urls
 from server.views.naming import Lookup
@@ -24,7 +25,7 @@ def search() -> Response:
     """Search by name: HTML with the search box for browsers, JSON for programs."""
     current = state()
     text = request.args.get("q", "").strip()
-    offset = max(request.args.get("offset", 0, type=int), 0)
+    offset = _offset(request.args.get("offset", "0"))
     found = ranked(current, text)
     lookup, urls = Lookup(current, reader_languages()), current.urls
     shown = [hit(lookup, iri, matched, rank) for iri, matched, rank in found[offset : offset + PAGE]]
@@ -37,6 +38,17 @@ def search() -> Response:
         response = Response(render_template("search.html", shown=len(shown), **context), mimetype="text/html")
     response.vary.add("Accept")
     return response
+
+
+def _offset(text: str) -> int:
+    """Where the page of hits starts.
+
+    Raises:
+        BadInput: not a non-negative integer.
+    """
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise BadInput(f"offset must be a non-negative integer, not {text[:20]!r}")
+    return int(text)
 
 
 def pages(text: str, offset: int, total: int) -> dict[str, str | None]:

@@ -36,7 +36,7 @@ from server.views.facts import DatasetFacts, load_facts, stored_facts
 
 T = TypeVar("T")
 CACHE_LIMIT = 64
-"""Documents kept per load; bounded because some keys (the Host a client sends) are the client's to choose."""
+"""Documents kept per load; bounded in case a key is ever the client's to choose."""
 
 
 @dataclass(eq=False)
@@ -157,7 +157,13 @@ def open_engine(kg: KnowledgeGraph, settings: Settings) -> tuple[Engine, Executo
     """
     if not settings.engine:
         embedded = EmbeddedEngine.on_disk(kg.store_path, kg.changed_literals_path)
-        return embedded, QueryExecutor(embedded, processes=settings.query_pool_size, timeout=settings.query_timeout)
+        executor = QueryExecutor(
+            embedded,
+            processes=settings.query_pool_size,
+            timeout=settings.query_timeout,
+            memory_bytes=settings.query_memory_bytes,
+        )
+        return embedded, executor
     remote = RemoteEngine(
         settings.engine,
         kg.graph_names(),
@@ -186,6 +192,15 @@ def check_named_queries(engine: Engine, queries: dict[str, NamedQuery]) -> None:
             engine.rows(query.text, **query.substitutions(dict(query.examples)))
         except (KgError, RuntimeError, ValueError, OSError) as error:
             raise BadInput(f"queries/{name}.rq does not run with its example values: {error}") from None
+
+
+def absolute_url(path: str) -> str:
+    """The absolute URL of a path of this site (``/sparql``), under the configured base.
+
+    Never built from the request's Host header: that is the client's to choose, and a cache
+    in front would keep and hand out an answer naming whatever host one client sent.
+    """
+    return state().urls.iri_of(path)
 
 
 def state() -> AppState:

@@ -15,8 +15,10 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from rdflib import Graph
 from werkzeug.wrappers import Response as BaseResponse
 
+from server.engine.rdfio import graph_bytes
 from server.errors import NotFound
 from server.formats import DOCUMENT_FORMATS, HTML, RDF_DOCUMENT_FORMATS, Format, choose
+from server.urls import is_web_url
 from server.views.vocabulary import Reader, Vocabulary
 from server.web.negotiation import document_response, prefers
 from server.web.state import state
@@ -73,7 +75,7 @@ def _rdf(fmt: Format) -> bytes:
         graph.bind(prefix, namespace, replace=True)
     for triple in ontology:
         graph.add(triple)
-    return graph.serialize(format=fmt.rdflib_name or "turtle", encoding="utf-8")
+    return graph_bytes(graph, fmt)
 
 
 def _html(missing: str | None = None) -> str:
@@ -91,10 +93,10 @@ def _html(missing: str | None = None) -> str:
 
 
 def _href(iri: str | None) -> str | None:
-    """The link to an IRI that stays on this server when the IRI is ours."""
+    """The link to an IRI that stays on this server when the IRI is ours; None (no link) unless http(s)."""
     if iri is None:
         return None
-    return state().urls.path_of(iri) or iri
+    return state().urls.path_of(iri) or (iri if is_web_url(iri) else None)
 
 
 def _not_found(iri: str) -> BaseResponse:

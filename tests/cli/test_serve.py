@@ -15,6 +15,7 @@ import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from ..conftest import HAS_JAVA
+from ..hostile import children_of
 from ..live import clip_kg_serve
 
 pytestmark = pytest.mark.live
@@ -64,13 +65,21 @@ def test_sigterm_stops_the_server_and_its_query_processes(served: tuple[str, sub
 
 
 def _descendants(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
+    found = children_of(pid)
     return found + [d for child in found for d in _descendants(child)]
+
+
+def test_two_servers_on_one_machine_leave_the_home_folder_alone(
+    cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gunicorn's control socket sat at one path in the home folder, shared by every instance."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    with (
+        clip_kg_serve(cache_dir, reasoning=str(HAS_JAVA)) as (first, _),
+        clip_kg_serve(cache_dir, reasoning=str(HAS_JAVA)) as (second, _),
+    ):
+        for url in (first, second):
+            with urllib.request.urlopen(url + "/", timeout=10) as answer:  # noqa: S310 - loopback only
+                assert answer.status == 200
+    assert list(tmp_path.iterdir()) == []

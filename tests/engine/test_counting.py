@@ -1,4 +1,5 @@
-"""Rows counted from the bytes of a results document, as pyoxigraph writes it, in any chunking.
+"""Rows counted from the bytes of a results document, as pyoxigraph writes it, in any chunking;
+answers refused past the byte limit while they are written.
 
 The documents are real answers of the embedded engine over literals chosen to look like
 the syntax the counters look for; the true number of rows comes from a COUNT of the same
@@ -9,16 +10,19 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from rdflib import Dataset, Literal, URIRef
 
 from server.engine import embedded
-from server.engine.counting import COUNTERS, CountingWriter, RowLimitExceeded
+from server.engine.counting import COUNTERS, ByteLimitExceeded, CountingWriter, LimitedWriter, RowLimitExceeded
 from server.engine.embedded import EmbeddedEngine
 from server.engine.interface import QueryJob
 from server.errors import ResultTooLarge
+
+from ..hostile import doubling
 
 EX = "http://example.org/"
 FORMATS = ("json", "xml", "csv", "tsv")
@@ -232,3 +236,89 @@ def test_a_select_is_evaluated_once(monkeypatch: pytest.MonkeyPatch, fmt: str) -
     with pytest.raises(ResultTooLarge):
         engine.answer(QueryJob("SELECT * WHERE { ?s ?p ?o }", results_format=fmt, max_results=19))
     assert store.queries == 2
+
+
+# --- the byte limit ---------------------------------------------------------------------------
+
+GRAPH_FORMATS = ("ttl", "nt", "rdf", "jsonld")
+CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+
+
+def test_the_limited_writer_refuses_the_write_that_would_pass_the_limit_and_keeps_none_of_it() -> None:
+    writer = LimitedWriter(10)
+    assert writer.write(b"12345") == 5
+    assert writer.write(memoryview(b"67890")) == 5
+    with pytest.raises(ByteLimitExceeded):
+        writer.write(b"x")
+    with pytest.raises(ByteLimitExceeded):  # and keeps refusing
+        writer.write(b"")
+    assert (writer.getvalue(), writer.size, writer.over_bytes) == (b"1234567890", 10, True)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_counting_writer_refuses_past_the_byte_limit_too(engine: EmbeddedEngine, fmt: str) -> None:
+    body = document(engine, "many", fmt)
+    writer = CountingWriter(fmt, 10**9, len(body) - 1)
+    with pytest.raises(ByteLimitExceeded):
+        for start in range(0, len(body), 100):
+            writer.write(body[start : start + 100])
+    assert writer.over_bytes and not writer.exceeded and writer.size < len(body)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_select_one_byte_over_the_limit_is_refused_and_one_at_it_answered(engine: EmbeddedEngine, fmt: str) -> None:
+    body = document(engine, "many", fmt)
+    assert engine.answer(QueryJob(QUERIES["many"], results_format=fmt, max_bytes=len(body))).body == body
+    with pytest.raises(ResultTooLarge, match=f"^the result is larger than {len(body) - 1} bytes, the limit"):
+        engine.answer(QueryJob(QUERIES["many"], results_format=fmt, max_bytes=len(body) - 1))
+
+
+@pytest.mark.parametrize("fmt", GRAPH_FORMATS)
+def test_a_graph_one_byte_over_the_limit_is_refused_and_one_at_it_answered(engine: EmbeddedEngine, fmt: str) -> None:
+    body = engine.answer(QueryJob(CONSTRUCT, graph_format=fmt)).body
+    assert engine.answer(QueryJob(CONSTRUCT, graph_format=fmt, max_bytes=len(body))).body == body
+    with pytest.raises(ResultTooLarge, match=f"^the result is larger than {len(body) - 1} bytes, the limit"):
+        engine.answer(QueryJob(CONSTRUCT, graph_format=fmt, max_bytes=len(body) - 1))
+
+
+@pytest.mark.parametrize("fmt", GRAPH_FORMATS)
+def test_a_graph_one_triple_over_the_limit_is_refused_and_one_at_it_answered(engine: EmbeddedEngine, fmt: str) -> None:
+    size = len(engine)
+    assert engine.answer(QueryJob(CONSTRUCT, graph_format=fmt, max_results=size)).body
+    with pytest.raises(ResultTooLarge, match=f"^the result has more than {size - 1} rows or triples"):
+        engine.answer(QueryJob(CONSTRUCT, graph_format=fmt, max_results=size - 1))
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "nt", "ttl"])
+def test_a_long_string_stops_being_serialized_at_the_byte_limit(monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    """A query of under 1 KB whose answer is over 4 MiB is refused at 1 MiB, and its serialization stops there.
+
+    After the refused write, pyoxigraph tries once more to write what its buffer holds (a
+    flush as it stops), and then nothing more.
+    """
+    query = doubling(22)
+    if fmt in GRAPH_FORMATS:
+        query = query.replace("SELECT ?a22 WHERE", f"CONSTRUCT {{ <{EX}s> <{EX}p> ?a22 }} WHERE")
+        job = QueryJob(query, graph_format=fmt)
+    else:
+        job = QueryJob(query, results_format=fmt)
+    assert len(query) < 1024
+    assert len(EmbeddedEngine().answer(job).body) > 4 * 1024 * 1024
+    writes: list[tuple[bool, int]] = []  # (refused already, size) of every write
+
+    class WatchedRows(CountingWriter):
+        def write(self, data: bytes) -> int:
+            writes.append((self.over_bytes, len(data)))
+            return super().write(data)
+
+    class WatchedBytes(LimitedWriter):
+        def write(self, data: bytes) -> int:
+            writes.append((self.over_bytes, len(data)))
+            return super().write(data)
+
+    monkeypatch.setattr(embedded, "CountingWriter", WatchedRows)
+    monkeypatch.setattr(embedded, "LimitedWriter", WatchedBytes)
+    with pytest.raises(ResultTooLarge, match="larger than 1048576 bytes"):
+        EmbeddedEngine().answer(replace(job, max_bytes=1024 * 1024))
+    after_refusal = [size for refused, size in writes if refused]
+    assert len(after_refusal) <= 1, f"the serializer went on writing after the refusal: {len(after_refusal)} writes"

@@ -119,6 +119,19 @@ def test_a_result_over_the_limit_is_refused_while_read(canned: tuple[Canned, str
     assert json.loads(engine(url).answer(job).body)["results"]["bindings"][48]["n"]["value"] == "48"
 
 
+def test_an_answer_over_the_byte_limit_is_refused_while_read(canned: tuple[Canned, str]) -> None:
+    answer, url = canned
+    answer.body = results(50) + b" " * 200_000  # the engine's bytes are counted, before any re-serialization
+    job = QueryJob("SELECT ?n WHERE { ?s ?p ?n }", results_format="csv", max_bytes=150_000)
+    with pytest.raises(ResultTooLarge, match="larger than 150000 bytes"):
+        engine(url).answer(job)
+    answer.body = results(50)
+    assert engine(url).answer(job).body.split()[-1] == b"49"
+    as_read = len(answer.body)  # XML is longer than the engine's JSON: refused as it is re-serialized here
+    with pytest.raises(ResultTooLarge, match=f"larger than {as_read} bytes"):
+        engine(url).answer(QueryJob("SELECT ?n WHERE { ?s ?p ?n }", results_format="xml", max_bytes=as_read))
+
+
 def test_an_engine_that_cut_the_result_is_not_passed_on_as_complete(canned: tuple[Canned, str]) -> None:
     answer, url = canned
     answer.body, answer.headers = results(5), {"X-SPARQL-MaxRows": "5"}

@@ -154,3 +154,16 @@ def test_every_named_query_gives_the_same_rows_on_every_backend(app: Flask, back
     engine = backend_app.config.get("KG_ENGINE_NAME", "")
     expected = set(VIRTUOSO_DEVIATIONS) if engine == "virtuoso" else set()
     assert differing == expected
+
+
+def test_openapi_gives_json_answers_their_schemas_not_string(client: FlaskClient) -> None:
+    document = client.get("/openapi.json").json
+    assert document is not None
+    content = document["paths"]["/sparql"]["get"]["responses"]["200"]["content"]
+    assert content["application/sparql-results+json"]["schema"] == {"$ref": "#/components/schemas/SparqlResults"}
+    assert content["application/ld+json"]["schema"] == {"$ref": "#/components/schemas/JsonLd"}
+    assert content["text/csv"]["schema"] == {"type": "string"}
+    catalogue = document["paths"]["/queries"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert catalogue["schema"] == {"$ref": "#/components/schemas/Catalogue"}
+    schemas = document["components"]["schemas"]
+    assert {"SparqlResults", "RdfTerm", "Catalogue", "NamedQuery", "SearchResults", "Dumps"} <= set(schemas)

@@ -77,9 +77,9 @@ def test_the_page_shows_each_file_with_its_real_sha256(client: FlaskClient) -> N
         assert f">{len(data)}<" in text
 
 
-def test_json_listing_gives_absolute_urls_of_this_server(client: FlaskClient) -> None:
+def test_json_listing_gives_absolute_urls_under_the_base(client: FlaskClient) -> None:
     entry = listing(client)["clip-kg.trig.gz"]
-    assert entry["url"] == "http://localhost/dumps/clip-kg.trig.gz"
+    assert entry["url"] == "https://w3id.org/clip-network/dumps/clip-kg.trig.gz"
     assert entry["content_type"] == "application/gzip"
     assert entry["media_type"] == "application/trig"
     assert entry["named_graphs"] is True

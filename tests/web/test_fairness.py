@@ -7,10 +7,11 @@ import time
 
 import pytest
 from flask import Flask, request
+from flask.testing import FlaskClient
 
 from server.config import Settings
 from server.errors import TooManyQueries
-from server.web.fairness import ClientTable, Limits, client_key, install
+from server.web.fairness import ARRIVED, ClientTable, Limits, client_key, install
 
 
 def table(concurrent: int = 2, seconds: float = 10.0, heavy: int = 0, timeout: float = 2.0) -> ClientTable:
@@ -129,3 +130,16 @@ def test_a_heavy_query_of_a_dead_worker_is_forgotten_once_no_query_can_still_run
         clients._admit(client_key("10.0.0.2"), now + 10)
     assert clients._recount_heavy(now + 10) == 1
     assert clients._recount_heavy(now + 2.0 + 61) == 0  # longer ago than any query may run
+
+
+def test_a_query_whose_time_ran_out_before_a_thread_took_it_is_answered_503_at_once(client: FlaskClient) -> None:
+    """The time limit counts from the arrival the server put in the environ, not from the thread's pick-up."""
+    started = time.monotonic()
+    response = client.get(
+        "/sparql",
+        query_string={"query": "ASK { ?s ?p ?late }"},
+        headers={"Accept": "application/sparql-results+json"},
+        environ_base={ARRIVED: started - 600.0, "REMOTE_ADDR": "10.9.9.9"},
+    )
+    assert response.status_code == 503 and b"waited the whole limit" in response.data
+    assert time.monotonic() - started < 1.0

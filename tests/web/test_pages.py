@@ -199,7 +199,7 @@ def test_inferred_statements_are_marked(client: FlaskClient, clip_kg: KnowledgeG
 
 def test_statements_show_the_source_ids(client: FlaskClient) -> None:
     body = page(client, "/doc/city/vienna.html")
-    assert re.search(r'<a class="source" href="/doc/source/s46.html"[^>]*>S46</a>', body)
+    assert re.search(r'<a href="/doc/source/s46.html" class="source"[^>]*>S46</a>', body)
 
 
 def test_bibtex_lists_the_authors_in_order(client: FlaskClient, clip_kg: KnowledgeGraph) -> None:
@@ -309,3 +309,9 @@ def test_not_found_page_keeps_hostile_paths_as_text(client: FlaskClient) -> None
     response = client.get("/id/city/%3Cscript%3E", headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert "<script>" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("offset", ["-1", "x", "1e3", "null"])
+def test_search_refuses_an_offset_that_is_not_a_number(client: FlaskClient, offset: str) -> None:
+    response = client.get("/search", query_string={"q": "vienna", "offset": offset})
+    assert response.status_code == 400 and "offset must be a non-negative integer" in response.get_data(as_text=True)

@@ -7,10 +7,12 @@ started as users start it, so a behaviour that only the production stack changes
 
 from __future__ import annotations
 
+import http.client
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,110 @@ def test_within_the_limits_the_answer_is_whole(url: str) -> None:
     assert (status, headers["Content-Type"].split(";")[0]) == (200, "text/csv")
     assert len(text.strip().splitlines()) == 21
     assert headers["Server"].startswith("gunicorn")
+
+
+# --- bad input over raw HTTP: what only the real server stack shows ------------------------------------
+
+
+def raw(url: str, request: bytes) -> tuple[int, str]:
+    """(status, body text) of bytes sent as they are on a fresh connection, read until the server closes it."""
+    address = urllib.parse.urlsplit(url)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
+        connection.sendall(request)
+        received = bytearray()
+        while len(received) < 1_000_000:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    head, _, body = bytes(received).partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body.decode("utf-8", "replace")
+
+
+def chunked(url: str, body: Iterable[bytes], content_type: str) -> tuple[int, str]:
+    """(status, body text) of a POST whose body goes in chunks, with no Content-Length (http.client)."""
+    address = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    try:
+        connection.request("POST", "/sparql", body=body, headers={"Content-Type": content_type}, encode_chunked=True)
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def pieces(text: str, size: int = 1000) -> Iterator[bytes]:
+    data = text.encode()
+    return (data[start : start + size] for start in range(0, len(data), size))
+
+
+PADDED = "# " + "x" * 5000 + "\n" + COUNT
+"""A valid query past the 4000-byte limit; cut at the limit, it would be only a comment."""
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("application/sparql-query", PADDED),
+     ("application/x-www-form-urlencoded", urllib.parse.urlencode({"query": PADDED}))],
+    ids=["direct", "form"],
+)  # fmt: skip
+def test_a_chunked_body_past_the_limit_is_413(url: str, content_type: str, body: str) -> None:
+    status, text = chunked(url, pieces(body), content_type)
+    assert (status, "larger than 4000 bytes" in text) == (413, True), text
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(url: str) -> None:
+    query = "# " + "x" * 3000 + "\n" + COUNT  # the query itself is in the last chunks
+    status, text = chunked(url, pieces(query), "application/sparql-query")
+    assert (status, '"value":"32"' in text.replace(" ", "")) == (200, True), text
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        b"GET /sparql?query=%FF HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /sparql?query=ASK%7B%7D&named-graph-uri=%C3%28 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nquery=%FF",
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\nquery=ASK{}\xff",
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Content-Type: application/sparql-query\r\nContent-Length: 6\r\n\r\nASK{}\xff",
+    ],
+    ids=["query-string", "graph-parameter", "form-escape", "form-raw-byte", "direct-body"],
+)
+def test_invalid_utf8_is_400(url: str, request_: bytes) -> None:
+    status, text = raw(url, request_)
+    assert (status, "not UTF-8" in text) == (400, True), text
+
+
+LIVE_CASES = [
+    ("3000-unclosed-groups", "SELECT * WHERE " + "{" * 3000, 400, "nests brackets more than 200 deep"),
+    ("1100-additions", "SELECT * WHERE { FILTER(" + "+".join(["1"] * 1100) + ") }", 400, "more than 2000 tokens"),
+    ("comment-only", "# SELECT * WHERE { ?s ?p ?o }", 400, "no query"),
+    ("unknown-function", "SELECT (<http://example.org/f>(1) AS ?x) {}", 400, "is not supported"),
+    ("xsd-without-hash", "PREFIX xsd: <http://www.w3.org/2001/XMLSchema>\nSELECT (xsd:integer('1') AS ?x) {}", 400,
+     "XMLSchema#>, with #"),
+    ("service-in-comment", "# service\nSELECT (COUNT(*) AS ?n) WHERE " + "{" * 60 + "?s ?p ?o" + "}" * 60, 200,
+     '"type":"literal"'),
+    ("from-honoured", "ASK FROM <https://w3id.org/clip-network/graph/asserted> "
+     "{ <https://w3id.org/clip-network/def/City> a ?t }", 200, '"boolean":false'),
+    ("relative-iri", "ASK { <id/city/vienna> ?p ?o }", 200, '"boolean":true'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "query", "status", "message"), LIVE_CASES, ids=[case[0] for case in LIVE_CASES])
+def test_edge_queries_over_a_socket(url: str, name: str, query: str, status: int, message: str) -> None:
+    got, headers, text = send(url, "POST", body=query.encode(), **{"Content-Type": "application/sparql-query"})
+    assert (got, message in text.replace(" ", "") or message in text) == (status, True), text
+    if status >= 400:
+        assert headers["Content-Type"].startswith("text/plain")
+
+
+def test_after_the_refusals_the_server_still_answers(url: str) -> None:
+    for _ in range(5):
+        send(
+            url, "POST", body=("SELECT * WHERE " + "{" * 3000).encode(), **{"Content-Type": "application/sparql-query"}
+        )
+    status, _, text = send(url, query={"query": COUNT})
+    assert (status, '"32"' in text) == (200, True)

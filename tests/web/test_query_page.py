@@ -87,7 +87,7 @@ def test_page_lists_every_example_with_its_parameters(app: Flask, client: FlaskC
 
 def test_page_loads_nothing_from_elsewhere(client: FlaskClient) -> None:
     html = page(client)
-    endpoint = "http://localhost/sparql"
+    endpoint = "/sparql"
     assert f'data-endpoint="{endpoint}"' in html
     links = Links()
     links.feed(html)

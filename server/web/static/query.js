@@ -351,7 +351,9 @@
 
     function renderIri(iri, prefixes) {
       const label = compact(iri, prefixes);
-      if (!/^(https?:\/\/|mailto:)/i.test(iri)) {
+      // Only http(s) IRIs become links (as on the server's pages, urls.is_web_url): a javascript:,
+      // data: or vbscript: IRI in a result is shown as text, never as a link that runs when clicked.
+      if (!/^https?:\/\/\S+$/i.test(iri)) {
         const span = el("span", "iri");
         span.append(breakable(label));
         span.title = iri;
