@@ -55,6 +55,11 @@ class Settings:
     query_processes: int = 0
     query_memory_bytes: int = 512 * 1024 * 1024
     answer_cache_bytes: int = 64 * 1024 * 1024
+    client_queries: int = 4
+    client_query_seconds: float = 60.0
+    heavy_queries: int = 1
+    trusted_proxies: int = 0
+    """Reverse proxies in front whose X-Forwarded-For gives the client's address (0: the connection's)."""
     engine: str = ""
     """The SPARQL 1.1 query endpoint of an engine holding the data ('' for the embedded store)."""
     engine_timeout: str = "auto"
@@ -82,6 +87,8 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise BadInput(f"{name} must be at least 1, not {getattr(self, name)}")
+        if min(self.client_queries, self.client_query_seconds, self.heavy_queries, self.trusted_proxies) < 0:
+            raise BadInput("client_queries, client_query_seconds, heavy_queries, trusted_proxies must not be negative")
         if self.header_timeout <= 0 or self.body_timeout <= 0:
             raise BadInput("header_timeout and body_timeout must be positive")
         if self.query_timeout <= 0 or min(self.query_processes, self.answer_cache_bytes, self.query_memory_bytes) < 0:
@@ -159,6 +166,10 @@ SETTING_TYPES: dict[str, type] = {
     "query_processes": int,
     "query_memory_bytes": int,
     "answer_cache_bytes": int,
+    "client_queries": int,
+    "client_query_seconds": float,
+    "heavy_queries": int,
+    "trusted_proxies": int,
     "engine": str,
     "engine_timeout": str,
     "release": Path,
@@ -208,6 +219,21 @@ SETTINGS: tuple[tuple[str, str], ...] = (
         "a query past it is refused with 422 and its process replaced.",
     ),
     ("answer_cache_bytes", "Bytes of serialized SPARQL answers each server process keeps per data load (0: none)."),
+    ("client_queries", "Queries one client (remote address) may run at once; more are refused with 429 (0: no limit)."),
+    (
+        "client_query_seconds",
+        "Seconds of query processes one client may use per minute; past it 429 with Retry-After (0: no limit).",
+    ),
+    (
+        "heavy_queries",
+        "Queries that clients with a query of half the time limit or more in the last minute may run at once, "
+        "across the server; more are refused with 429 (0: no limit).",
+    ),
+    (
+        "trusted_proxies",
+        "Reverse proxies in front of the server whose X-Forwarded-For sets the client address (werkzeug's "
+        "ProxyFix); 0 trusts no header and takes the connection's address.",
+    ),
     (
         "engine",
         "SPARQL 1.1 query endpoint of an engine holding the data (Virtuoso, Oxigraph server): every query goes there.",

@@ -193,3 +193,14 @@ class ServerBusy(KgError):
 
     status = 503
     exit_code = 3
+
+
+class TooManyQueries(KgError):
+    """A client over its share of query processes: too many queries at once, or too many query seconds."""
+
+    status = 429
+    exit_code = 3
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -8,6 +8,10 @@ head (and a body of known size, or a chunked one, up to ``KG_MAX_REQUEST_BYTES``
 blocking in the worker's selector, under a deadline; only a complete request is handed
 to a thread, with its bytes already buffered in gunicorn's parser. It also counts the
 open connections of each client address and refuses those past the limit with 429.
+
+The moment a request is whole is its arrival for the application (``ARRIVED`` in the
+WSGI environ): a query's time limit counts from there, so the time it then waits for a
+thread counts, and a slow client's upload does not.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from typing import Any
 from gunicorn.http.message import Request
 from gunicorn.http.parser import RequestParser
 from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
+
+from server.web.fairness import ARRIVED
 
 HEAD_END = b"\r\n\r\n"
 RECV_BYTES = 64 * 1024
@@ -170,6 +176,8 @@ class TimedSocket(socket.socket):
     """
 
     io_timeout: float = 30.0
+    arrived: float | None = None
+    """When the request being answered was read whole (time.monotonic)."""
 
     def setblocking(self, flag: bool) -> None:
         self.settimeout(self.io_timeout if flag else 0.0)
@@ -187,6 +195,8 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
     """gunicorn's threaded worker with whole requests read in its event loop (see the module)."""
 
     limits = FrontLimits(header_timeout=10.0, body_timeout=30.0, connections_per_client=32, max_request_bytes=1_000_000)
+    wsgi: Any
+    """The application, set by gunicorn's ``load_wsgi``."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -194,6 +204,11 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
         self.per_address: dict[str, int] = {}
         self.buffered = 0
         """Bytes held by the requests being read in this worker."""
+
+    def load_wsgi(self) -> None:
+        """The application, told in its environ when each request was read whole (``ARRIVED``)."""
+        super().load_wsgi()
+        self.wsgi = with_arrival(self.wsgi)
 
     # -- accepting -------------------------------------------------------------------------
 
@@ -274,6 +289,7 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
             conn.initialized = True
         conn.data_ready = True
         conn.parser.unreader.unread(bytes(reading.buffer))
+        conn.sock.arrived = time.monotonic()
         self.enqueue_req(conn)
         return True
 
@@ -330,6 +346,18 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
             conn.close(graceful=graceful)
         except OSError:
             pass
+
+
+def with_arrival(app: Any) -> Any:
+    """A WSGI application that sets ``ARRIVED`` from the connection's ``TimedSocket``, then runs ``app``."""
+
+    def application(environ: dict[str, Any], start_response: Any) -> Any:
+        arrived = getattr(environ.get("gunicorn.socket"), "arrived", None)
+        if arrived is not None:
+            environ[ARRIVED] = arrived
+        return app(environ, start_response)
+
+    return application
 
 
 def send_quietly(sock: socket.socket, answer: bytes) -> None:

@@ -48,7 +48,8 @@ def serve(settings: Settings, progress: Progress) -> None:
         "workers": settings.workers,
         "threads": settings.threads,
         # Requests are read whole in each worker's event loop before a thread sees them,
-        # and connections are counted per client address (server/cli/front.py).
+        # and connections are counted per client address; the application is told when each
+        # request was read whole, its arrival for the query time limit (server/cli/front.py).
         "worker_class": guarded_worker(front_limits(settings)),
         "preload_app": True,
         "accesslog": None,  # the application writes one JSON line per request instead (web/observability.py)

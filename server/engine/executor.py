@@ -24,6 +24,11 @@ answers is a crash: logged with the query's digest (never its text), counted, an
 answered ``QueryCrashed``. The counts (``crashes``, ``out_of_memory``, ``timeouts``) are
 the executor's, for a metrics page to read.
 
+The caller says when a job's time limit ends (``deadline``, counted from the request's
+arrival, so the wait for a thread and for a process counts) and is told the seconds the
+job held its process (``held``, whatever the outcome), to charge them to its client. A
+job whose time is over before it gets a process is refused without touching one.
+
 The job goes down the pipe pickled: it is small, it holds the neutral term dataclasses
 of its substitutions, and a child already trusts its parent, of which it is a fork. What
 comes back up is never unpickled: a one-line JSON header, ``{"ok": true, "format": ...,
@@ -44,6 +49,7 @@ import resource
 import signal
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -86,6 +92,9 @@ PR_SET_PDEATHSIG = 1
 DEATH_WAIT = 2.0
 """Seconds to wait for the exit status of a child whose pipe closed: it is ending."""
 MIB = 1024 * 1024
+
+Held = Callable[[float], None]
+"""Told the seconds a job held a query process, whatever its outcome."""
 
 
 class Count:
@@ -330,27 +339,42 @@ class QueryExecutor:
     _lock_children: threading.Lock = field(default_factory=threading.Lock, init=False)
     _forker: _Forker | None = field(default=None, init=False)
 
-    def run(self, job: QueryJob) -> QueryAnswer:
+    def run(self, job: QueryJob, deadline: float | None = None, held: Held | None = None) -> QueryAnswer:
         """Run a job in a child; raise QueryTimeout (and replace the child) when it overruns.
 
+        ``deadline`` (time.monotonic) is when the time limit ends, counted from the request's
+        arrival, so waiting for a thread or a process counts (default: the limit from now);
+        ``held`` is told the seconds the job held its process, also when it failed.
+
         Raises:
+            ServerBusy: no process came free within the limit.
+            QueryTimeout: the limit ended before a process came free (none is used) or while it ran.
             QueryMemoryExceeded: the child ran out of its memory (it is replaced).
             QueryCrashed: the child died while answering (it is replaced; logged and counted).
         """
         self._ensure_pool()
+        deadline = time.monotonic() + self.timeout if deadline is None else deadline
         try:
-            child = self._idle.get(timeout=self.timeout)
+            child = self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))
         except queue.Empty:
-            raise ServerBusy(f"every query process was busy for {self.timeout:g} s; retry later") from None
+            raise ServerBusy(f"every query process stayed busy within the limit of {self.timeout:g} s") from None
+        if deadline <= time.monotonic():  # waited the whole limit: the query is not started at all
+            self._give_back(child)
+            self.timeouts.add()
+            raise QueryTimeout(f"the query waited the whole limit of {self.timeout:g} s for a query process")
+        taken = time.monotonic()
         try:
             child.connection.send(job)
-            if not child.connection.poll(self.timeout):
+            if not child.connection.poll(max(deadline - time.monotonic(), 0.0)):
                 self._replace(child)
                 self.timeouts.add()
                 raise QueryTimeout(f"the query ran longer than the limit of {self.timeout:g} s and was stopped")
             answer = _receive(child.connection)
         except (EOFError, OSError, ValueError, KeyError, TypeError):  # a dead child, or one out of step
             raise self._lost(child, job) from None
+        finally:
+            if held is not None:
+                held(time.monotonic() - taken)
         if isinstance(answer, _Failure) and answer.kind in REPLACED_AFTER:
             self._replace(child)
             self._count_out_of_memory(child, job)
@@ -481,8 +505,8 @@ class Executor(Protocol):
     out_of_memory: Count
     timeouts: Count
 
-    def run(self, job: QueryJob) -> QueryAnswer:
-        """The job's answer, or the error that stopped it."""
+    def run(self, job: QueryJob, deadline: float | None = None, held: Held | None = None) -> QueryAnswer:
+        """The job's answer, or the error that stopped it, by ``deadline``; ``held`` is told the seconds it took."""
         ...
 
     def shutdown(self) -> None:
@@ -504,13 +528,17 @@ class InlineExecutor:
     out_of_memory: Count = field(default_factory=Count, init=False)
     timeouts: Count = field(default_factory=Count, init=False)
 
-    def run(self, job: QueryJob) -> QueryAnswer:
-        """The engine's answer to the job."""
+    def run(self, job: QueryJob, deadline: float | None = None, held: Held | None = None) -> QueryAnswer:
+        """The engine's answer to the job (the engine's client keeps its own time limit)."""
+        started = time.monotonic()
         try:
             return self.engine.answer(job)
         except QueryTimeout:
             self.timeouts.add()
             raise
+        finally:
+            if held is not None:
+                held(time.monotonic() - started)
 
     def shutdown(self) -> None:
         """Nothing is held per process."""

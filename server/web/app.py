@@ -8,7 +8,7 @@ from server.config import Settings
 from server.kg.build import KnowledgeGraph, build
 from server.kg.progress import Progress, silent
 from server.urls import is_web_url
-from server.web import api, dumps, home, metadata, observability, protocol, resources, search, vocabulary
+from server.web import api, dumps, fairness, home, metadata, observability, protocol, resources, search, vocabulary
 from server.web.handlers import register_error_handlers
 from server.web.headers import register_security_headers
 from server.web.state import AppState
@@ -21,8 +21,8 @@ def create_app(
 ) -> Flask:
     """Build (or take) the knowledge graph and return the Flask application serving it.
 
-    Everything derived from the data (engine, dumps, dataset facts) is computed here, once,
-    before a server forks its workers.
+    Everything derived from the data (engine, dumps, dataset facts) and the table of the
+    clients' shares of query processes are made here, once, before a server forks its workers.
     """
     settings = settings or Settings.from_env()
     app = Flask(__name__)
@@ -33,5 +33,6 @@ def create_app(
         app.register_blueprint(module.blueprint)
     register_error_handlers(app)
     observability.install(app)
+    fairness.install(app, settings)  # after observability: a refusal before parsing has its request id and log line
     register_security_headers(app)
     return app

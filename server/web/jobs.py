@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+import time
+
+from flask import Response, g, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from server.engine.interface import QueryAnswer, QueryJob
 from server.engine.policy import explain_syntax_error
-from server.errors import QuerySyntaxError
+from server.errors import QuerySyntaxError, QueryTimeout
+from server.web import fairness
 from server.web.state import state
 
 CACHE_SECONDS = 60
@@ -15,13 +18,22 @@ CACHE_SECONDS = 60
 
 
 def run_job(job: QueryJob) -> QueryAnswer:
-    """The answer kept from an earlier identical job, else the executor's (explaining syntax errors)."""
+    """The answer kept from an earlier identical job, else the executor's (explaining syntax errors).
+
+    A kept answer is free; a query for a process counts against its client's share
+    (``fairness.py``) and must answer within the time limit counted from the request's arrival.
+    """
     current = state()
     kept = current.answers.get(job)
     if kept is not None:
         return kept
+    deadline = fairness.arrival(default=g.get("started", time.monotonic())) + current.settings.query_timeout
+    if deadline <= time.monotonic():
+        raise QueryTimeout(f"the request waited the whole limit of {current.settings.query_timeout:g} s for a thread")
+    clients = fairness.table()
     try:
-        answer = current.executor.run(job)
+        with clients.admitted(request.remote_addr) as ticket:
+            answer = current.executor.run(job, deadline, held=lambda seconds: clients.charge(ticket, seconds))
     except QuerySyntaxError:
         explain_syntax_error(job.query)
         raise

@@ -159,6 +159,7 @@ ERRORS = {
         "description": "Result over the endpoint's row or byte limit, or a query over its memory limit",
         "content": ERROR,
     },
+    "429": {"description": "The client is over its share of query processes (see Retry-After)", "content": ERROR},
     "4XX": {"description": "Another client error, said in the text", "content": ERROR},
     "503": {"description": "Query stopped at the time limit, or the server busy (see Retry-After)", "content": ERROR},
 }

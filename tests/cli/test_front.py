@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
 
-from server.cli.front import Reading, request_end
+from server.cli.front import Reading, request_end, with_arrival
+from server.web.fairness import ARRIVED
 
 LIMIT = 1000
 
@@ -63,3 +67,19 @@ def test_a_head_sent_a_byte_at_a_time_ends_where_it_ends() -> None:
     head = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
     assert end_of(*(head[i : i + 1] for i in range(len(head)))) == len(head)
     assert end_of(*(head[i : i + 1] for i in range(len(head) - 1))) is None
+
+
+def test_the_application_is_told_when_the_request_was_read_whole() -> None:
+    """The worker notes the moment a request is whole on its connection's socket; the environ carries it."""
+    seen: dict[str, Any] = {}
+
+    def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.clear()
+        seen.update(environ)
+        return []
+
+    wrapped = with_arrival(application)
+    wrapped({"gunicorn.socket": SimpleNamespace(arrived=12.5)}, None)
+    assert seen[ARRIVED] == 12.5
+    wrapped({"gunicorn.socket": SimpleNamespace()}, None)  # another server: the application's own clock
+    assert ARRIVED not in seen

@@ -353,3 +353,36 @@ def test_no_child_outlives_the_process_that_owns_the_pool(end: str) -> None:
         for pipe in (owner.stdin, owner.stdout):
             if pipe:
                 pipe.close()
+
+
+def test_the_limit_counts_from_the_deadline_given_and_the_held_seconds_are_told(executor: QueryExecutor) -> None:
+    held: list[float] = []
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout):  # arrived 0.6 s ago: 0.4 s of the 1 s limit are left
+        executor.run(QueryJob(SLOW, results_format="json"), deadline=started + 0.4, held=held.append)
+    assert 0.3 < time.monotonic() - started < 0.9
+    assert len(held) == 1 and 0.3 < held[0] < 0.9
+    before = pids(executor)
+    with pytest.raises(QueryTimeout, match="waited the whole limit"):  # no time left: no process is used
+        executor.run(QueryJob("ASK { ?s ?p ?o }", results_format="json"), deadline=time.monotonic() - 0.1)
+    assert pids(executor) == before
+
+
+def test_two_queries_stopped_at_once_are_both_answered_at_the_limit(executor: QueryExecutor) -> None:
+    """Replacements are forked one at a time (by the forker thread): no new child holds another's exit pipe,
+    so neither join waits for a sibling and neither 503 comes late."""
+    executor.run(ASK)
+    took: list[float] = []
+
+    def overrun() -> None:
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            executor.run(QueryJob(SLOW, results_format="json"))
+        took.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=overrun) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=15)
+    assert len(took) == 2 and max(took) < executor.timeout + 2.0
