@@ -61,9 +61,9 @@ def writable(statements: Iterable[T], fmt: Format) -> Iterator[T]:
 def graph_bytes(graph: rdflib.Graph, fmt: Format) -> bytes:
     """An rdflib graph serialized as ``fmt``, refused with NotWritable (406) rather than a ValueError (500)."""
     if fmt.name == "rdf":
-        for predicate in sorted(set(graph.predicates())):
-            if not rdfxml_can_write(str(predicate)):
-                raise unwritable(str(predicate))
+        for predicate in sorted({str(p) for p in graph.predicates()}):
+            if not rdfxml_can_write(predicate):
+                raise unwritable(predicate)
     return graph.serialize(format=fmt.rdflib_name or "turtle", encoding="utf-8")
 
 
