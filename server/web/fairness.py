@@ -163,6 +163,11 @@ class ClientTable:
                 if seconds >= self.limits.query_timeout / 2:
                     self._cells[base + LONG_AT] = now
 
+    def charge_crash(self, ticket: Ticket | None) -> None:
+        """A query that crashed its process costs its client the whole minute's query time (and marks it
+        heavy): one crash is answered, a client that keeps crashing processes is refused for a minute."""
+        self.charge(ticket, max(self.limits.seconds_per_minute, self.limits.query_timeout))
+
     def refuse_early(self, address: str | None) -> None:
         """Raise TooManyQueries when a query of this client would be refused now, holding nothing.
 

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from server.engine.interface import QueryAnswer, QueryJob
 from server.engine.policy import explain_syntax_error
-from server.errors import QuerySyntaxError, QueryTimeout
+from server.errors import QueryCrashed, QuerySyntaxError, QueryTimeout
 from server.web import fairness
 from server.web.state import state
 
@@ -33,7 +33,11 @@ def run_job(job: QueryJob) -> QueryAnswer:
     clients = fairness.table()
     try:
         with clients.admitted(request.remote_addr) as ticket:
-            answer = current.executor.run(job, deadline, held=lambda seconds: clients.charge(ticket, seconds))
+            try:
+                answer = current.executor.run(job, deadline, held=lambda seconds: clients.charge(ticket, seconds))
+            except QueryCrashed:
+                clients.charge_crash(ticket)
+                raise
     except QuerySyntaxError:
         explain_syntax_error(job.query)
         raise

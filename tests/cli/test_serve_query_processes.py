@@ -8,6 +8,7 @@ is about 1.5 MB), 128 MiB of memory per query process.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import signal
 import threading
@@ -49,6 +50,19 @@ def served(cache_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield url, log, process.pid
 
 
+def ask_from(url: str, address: str, query: str) -> tuple[int, dict[str, str], bytes]:
+    """POST a query from the loopback source ``address`` (fair sharing tells clients apart by it)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60, source_address=(address, 0))
+    try:
+        body = urllib.parse.urlencode({"query": query})
+        connection.request("POST", "/sparql", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
 def ask(url: str, query: str, accept: str = "application/sparql-results+json") -> tuple[int, bytes]:
     """POST a query; its status and body, whatever the status."""
     body = urllib.parse.urlencode({"query": query}).encode()
@@ -88,7 +102,7 @@ def test_a_query_that_crashes_its_process_is_answered_500_with_its_digest_and_lo
     served: tuple[str, Path, int],
 ) -> None:
     url, log, _ = served
-    status, body = ask(url, NESTED)
+    status, _, body = ask_from(url, "127.0.0.9", NESTED)
     assert status == 500
     assert body.decode() == (
         "the query crashed the process answering it (signal SIGSEGV) and was not answered; "
@@ -96,7 +110,9 @@ def test_a_query_that_crashes_its_process_is_answered_500_with_its_digest_and_lo
     )
     line = wait_for(log, digest(NESTED))
     assert "crashed (signal SIGSEGV)" in line and "{{" not in line
-    assert ask(url, "ASK {}") == (200, b'{"head":{},"boolean":true}')
+    again, headers, _ = ask_from(url, "127.0.0.9", "ASK {}")  # a crash costs its client the minute
+    assert again == 429 and int(headers["Retry-After"]) >= 1
+    assert ask(url, "ASK {}") == (200, b'{"head":{},"boolean":true}')  # others are answered
 
 
 def test_the_query_processes_of_killed_workers_end_with_them(served: tuple[str, Path, int]) -> None:

@@ -42,6 +42,17 @@ def test_a_client_over_its_query_seconds_is_refused_until_the_minute_frees_them(
         pass
 
 
+def test_a_query_that_crashed_its_process_costs_its_client_the_minute() -> None:
+    """Item 4 of issue 10: a client that crashes query processes again and again is held off."""
+    clients = table(seconds=60.0)
+    with clients.admitted("10.0.0.3") as ticket:
+        clients.charge_crash(ticket)
+    with pytest.raises(TooManyQueries, match="60 s of query time"), clients.admitted("10.0.0.3"):
+        pass
+    with clients.admitted("10.0.0.4"):
+        pass
+
+
 def test_heavy_clients_share_the_heavy_places_and_light_ones_pass() -> None:
     clients = table(concurrent=0, seconds=0, heavy=1)
     for address in ("10.0.0.1", "10.0.0.2"):
