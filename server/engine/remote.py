@@ -27,6 +27,8 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -56,6 +58,7 @@ from server.errors import (
     QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
+    ServerBusy,
     WrongQueryForm,
 )
 
@@ -65,6 +68,8 @@ Dataset = tuple[Sequence[str], Sequence[str]]
 RESULTS = "application/sparql-results+json"
 GRAPH = "application/n-triples"
 CONNECT_TIMEOUT = 5.0
+CHECKERS = 2
+"""Threads per process that check queries before they are sent (see ``_Checker``)."""
 CHUNK = 1 << 16
 TRUNCATED = ("X-SPARQL-MaxRows",)
 """Headers by which an engine says it cut the result short (Virtuoso's ResultSetMaxRows)."""
@@ -137,7 +142,7 @@ class RemoteEngine:
         if _any_blank(bindings):
             return []
         text = with_values(query, bindings)
-        if not issubclass(_form_of(text), pyoxigraph.QueryTriples):
+        if not issubclass(CHECKER.form_of(text, None, self.timeout), pyoxigraph.QueryTriples):
             raise WrongQueryForm("expected a CONSTRUCT or DESCRIBE query")
         triples = pyoxigraph.parse(self._post(text, GRAPH), format=pyoxigraph.RdfFormat.N_TRIPLES)
         return [Triple(_subject_of(t.subject), Iri(t.predicate.value), to_term(t.object)) for t in triples]
@@ -150,7 +155,7 @@ class RemoteEngine:
         query with its FROM clauses blanked out and the endpoint's URL as its BASE.
         """
         query = with_values(job.query, dict(job.substitutions))  # a named query's parameters
-        form = _form_of(query, job.base_iri)
+        form = CHECKER.form_of(query, job.base_iri, self.timeout)
         found = scan(query)
         dataset: Dataset = (job.default_graphs, job.named_graphs)
         if not any(dataset) and found.dataset:
@@ -212,7 +217,7 @@ class RemoteEngine:
         return isinstance(results, pyoxigraph.QueryBoolean) and bool(results)
 
     def _results(self, query: str) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean:
-        _form_of(query)
+        CHECKER.form_of(query, None, self.timeout)
         return _parse_results(self._post(query, RESULTS))
 
     def _pool(self) -> urllib3.PoolManager:
@@ -387,6 +392,46 @@ def _discard(response: urllib3.BaseHTTPResponse) -> None:
 
 def _timeout(seconds: float) -> QueryTimeout:
     return QueryTimeout(f"the query ran longer than the limit of {seconds:g} s and was stopped")
+
+
+class _Checker:
+    """Threads of this process that check queries for a remote engine, with the time limit.
+
+    pyoxigraph plans a query to tell its form, and planning a flat query of hundreds of
+    patterns takes seconds (300: 45 s): done in the request's thread, a client could hold
+    every thread with a few such queries. Here the request waits at most the time limit
+    (503), and at most CHECKERS threads of a process spend time on checks; a request finding
+    them all busy for the whole limit gets 503 too.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._pool: ThreadPoolExecutor | None = None
+        self._free = threading.BoundedSemaphore(CHECKERS)
+
+    def form_of(self, query: str, base_iri: str | None, timeout: float) -> type:
+        pool, free = self._of_this_process()
+        if not free.acquire(timeout=timeout):
+            raise ServerBusy(f"every query check of this server stayed busy for {timeout:g} s; retry later")
+        future = pool.submit(_form_of, query, base_iri)
+        future.add_done_callback(lambda _: free.release())
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout:
+            message = f"the query took longer than the limit of {timeout:g} s to check; it was not sent"
+            raise QueryTimeout(message) from None
+
+    def _of_this_process(self) -> tuple[ThreadPoolExecutor, threading.BoundedSemaphore]:
+        with self._lock:
+            if self._pool is None or self._pid != os.getpid():  # a forked worker makes its own threads
+                self._pool = ThreadPoolExecutor(CHECKERS, thread_name_prefix="query-check")
+                self._free = threading.BoundedSemaphore(CHECKERS)
+                self._pid = os.getpid()
+            return self._pool, self._free
+
+
+CHECKER = _Checker()
 
 
 def _form_of(query: str, base_iri: str | None = None) -> type:

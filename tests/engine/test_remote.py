@@ -209,3 +209,21 @@ def test_the_time_limit_is_passed_to_engines_that_take_it(
     first, second = answer.asked[0], answer.asked[1]
     assert first.get(name) == (sent if setting != "auto" else None)
     assert second.get(name) == sent
+
+
+def test_a_query_slow_to_check_is_stopped_at_the_limit_and_others_are_still_checked(
+    canned: tuple[Canned, str],
+) -> None:
+    """pyoxigraph plans a query to tell its form: a flat query of 180 patterns takes it seconds. The
+    request is answered 503 at the time limit, and the next query is checked at once, by another thread."""
+    answer, url = canned
+    answer.body = results(1)
+    star = "SELECT * WHERE { " + " ".join(f"?s <http://e/p{n}> ?o{n} ." for n in range(180)) + " }"
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="to check; it was not sent"):
+        engine(url, timeout=1.0).rows(star)
+    assert time.monotonic() - started < 1.5
+    started = time.monotonic()
+    assert len(engine(url, timeout=1.0).rows("SELECT ?n WHERE { ?s ?p ?n }")) == 1
+    assert time.monotonic() - started < 0.5
+    assert not answer.asked[:-1], "the slow query was sent to the engine"
