@@ -21,6 +21,7 @@ import re
 import selectors
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,6 +209,8 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
     def load_wsgi(self) -> None:
         """The application, told in its environ when each request was read whole (``ARRIVED``)."""
         super().load_wsgi()
+        metrics = getattr(self.wsgi, "extensions", {}).get("metrics")
+        self.refused: Callable[[str, str], None] = metrics.count_front_refusal if metrics else _not_counted
         self.wsgi = with_arrival(self.wsgi)
 
     # -- accepting -------------------------------------------------------------------------
@@ -224,6 +227,7 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
         if self.per_address.get(address, 0) >= self.limits.connections_per_client:
             self.log.debug("refused a connection from %s: %d open", address, self.per_address[address])
             refuse(client_sock)
+            self.refused("connections", address)
             return
         self.nr_conns += 1
         self.per_address[address] = self.per_address.get(address, 0) + 1
@@ -267,6 +271,7 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
             self.log.debug("refused a request from %s: %d bytes buffered", reading.conn.front_address, self.buffered)
             self.stop_reading(reading)
             send_quietly(reading.conn.sock, TOO_BUSY)
+            self.refused("busy", reading.conn.front_address)
             self.close(reading.conn)
             return
         if self.dispatch_if_complete(reading, registered=True):
@@ -308,6 +313,7 @@ class GuardedThreadWorker(ThreadWorker):  # type: ignore[misc]
             self.stop_reading(reading)
             if not reading.idle:
                 send_quietly(reading.conn.sock, TOO_SLOW)
+                self.refused("slow", reading.conn.front_address)
             self.close(reading.conn)
         super().murder_keepalived(force)
 
@@ -367,6 +373,10 @@ def send_quietly(sock: socket.socket, answer: bytes) -> None:
         sock.send(answer)
     except OSError:
         pass
+
+
+def _not_counted(reason: str, client: str) -> None:
+    """Where the application keeps no counters (it is not this project's)."""
 
 
 def refuse(sock: socket.socket) -> None:

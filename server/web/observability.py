@@ -39,6 +39,9 @@ SURFACES = (
 CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 """Upper bounds, in seconds, of the request-duration histogram (+Inf is the request count)."""
+FRONT_REFUSALS = ("slow", "connections", "busy")
+"""What the front (``cli/front.py``) refuses before the application sees a request: a request not sent
+in time (408), too many connections from one address (429), too many bytes being read (503)."""
 EXPOSITION = "text/plain; version=0.0.4; charset=utf-8"
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -64,7 +67,8 @@ class Metrics:
         self._seconds = self._buckets + len(SURFACES) * len(BUCKETS)
         self._bytes = self._seconds + len(SURFACES)
         self._errors = self._bytes + len(SURFACES)
-        self._values = multiprocessing.RawArray("d", self._errors + len(self.errors))
+        self._front = self._errors + len(self.errors)
+        self._values = multiprocessing.RawArray("d", self._front + len(FRONT_REFUSALS))
         self._lock = multiprocessing.Lock()
 
     def count(self, surface: str, status: int, seconds: float, sent: int, error: str) -> None:
@@ -79,6 +83,13 @@ class Metrics:
             self._values[self._bytes + at] += sent
             if error:
                 self._values[self._errors + self.errors.index(error)] += 1
+
+    def count_front_refusal(self, reason: str, client: str) -> None:
+        """One connection the front answered and closed before the application saw a request; logged too."""
+        with self._lock:
+            self._values[self._front + FRONT_REFUSALS.index(reason)] += 1
+        entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "client": client, "front": reason}
+        log.info(json.dumps(entry))
 
     def exposition(self) -> str:
         """The counters in the Prometheus text exposition format (version 0.0.4)."""
@@ -116,6 +127,12 @@ class Metrics:
         ]
         for index, name in enumerate(self.errors):
             lines.append(f'clip_kg_errors_total{{error="{name}"}} {values[self._errors + index]:g}')
+        lines += [
+            "# HELP clip_kg_front_refusals_total Connections refused before a request was read whole, by reason.",
+            "# TYPE clip_kg_front_refusals_total counter",
+        ]
+        for index, reason in enumerate(FRONT_REFUSALS):
+            lines.append(f'clip_kg_front_refusals_total{{reason="{reason}"}} {values[self._front + index]:g}')
         return "\n".join(lines) + "\n"
 
 

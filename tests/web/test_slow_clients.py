@@ -176,3 +176,32 @@ def test_requests_being_read_hold_a_bounded_number_of_bytes(url: str) -> None:
             sock.close()
     assert any(answer.startswith(b"HTTP/1.1 503") for answer in answers), [a[:100] for a in answers]
     assert all(latency is not None for latency in normal_requests(url, count=2, timeout=3, pause=0))
+
+
+def front_refusals(url: str) -> dict[str, float]:
+    """The front's refusals by reason, as /metrics counts them for the whole server."""
+    with closing(connect_from(url, "127.0.0.99")) as sock:
+        sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        text = read_until_closed(sock, 10).decode()
+    found = re.findall(r'^clip_kg_front_refusals_total\{reason="(\w+)"\} (\S+)$', text, re.MULTILINE)
+    return {reason: float(value) for reason, value in found}
+
+
+def test_the_fronts_refusals_are_counted_at_metrics(url: str) -> None:
+    """Refused before the application sees a request, they are still counted (and logged) for operators."""
+    before = front_refusals(url)
+    with closing(connect_from(url, "127.0.0.152")) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        assert read_until_closed(sock, HEADER_TIMEOUT + 4).startswith(b"HTTP/1.1 408")
+    opened = [connect_from(url, "127.0.0.201") for _ in range(12)]
+    try:
+        for sock in opened:
+            with suppress(OSError):
+                sock.sendall(b"GET / HTTP/1.1\r\n")
+        refused = sum(read_until_closed(sock, 1).startswith(b"HTTP/1.1 429") for sock in opened)
+    finally:
+        for sock in opened:
+            sock.close()
+    after = front_refusals(url)
+    assert after["slow"] >= before["slow"] + 1
+    assert after["connections"] >= before["connections"] + refused > before["connections"]
