@@ -149,5 +149,8 @@ def _translated(name: str, language: str) -> str | None:
         catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
     except OSError:
         return None
-    translated = catalogue.gettext(name)
-    return translated if translated != name else None
+    # The catalogue itself, not gettext(): gettext gives the English name back both for a language
+    # that writes it the same ("France" in French, "Portugal" in Portuguese) and for one that has
+    # no entry; only the catalogue tells them apart.
+    translated = catalogue._catalog.get(name)  # type: ignore[attr-defined]
+    return str(translated) if translated else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from server.cli.commands import curated_files
 from server.cli.report import REPORT_FILE, data_report
@@ -101,6 +101,19 @@ def test_every_city_has_an_english_label_and_a_country(asserted: Graph) -> None:
         labels = list(asserted.objects(city, RDFS.label))
         assert any(isinstance(label, Literal) and label.language == "en" for label in labels), city
         assert asserted.value(city, CLIP.country) is not None, city
+
+
+SAME_AS_ENGLISH = [("fr", "fr", "France"), ("pt", "pt", "Portugal"), ("at", "it", "Austria")]
+"""(country, language, name): names ISO 3166 gives the same as the English one; dropped before."""
+
+
+@pytest.mark.parametrize(("country", "language", "name"), SAME_AS_ENGLISH)
+def test_countries_are_named_in_every_language_iso_names_them_in_even_as_in_english(
+    asserted: Graph, country: str, language: str, name: str
+) -> None:
+    """A name spelled as in English is still that language's name (France has a French label)."""
+    names = {(str(n), n.language) for n in asserted.objects(URIRef(ID + f"country/{country}"), SKOS.prefLabel)}
+    assert (name, language) in names
 
 
 def test_generated_geography_matches_the_packaged_data() -> None:
