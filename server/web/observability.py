@@ -21,7 +21,7 @@ import multiprocessing
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -115,25 +115,34 @@ class Metrics:
             lines.append(f'clip_kg_request_seconds_bucket{{surface="{surface}",le="+Inf"}} {total:g}')
             lines.append(f'clip_kg_request_seconds_sum{{surface="{surface}"}} {values[self._seconds + at]:.6f}')
             lines.append(f'clip_kg_request_seconds_count{{surface="{surface}"}} {total:g}')
-        lines += [
-            "# HELP clip_kg_response_bytes_total Bytes of answer bodies sent, by surface.",
-            "# TYPE clip_kg_response_bytes_total counter",
-        ]
-        for at, surface in enumerate(SURFACES):
-            lines.append(f'clip_kg_response_bytes_total{{surface="{surface}"}} {values[self._bytes + at]:g}')
-        lines += [
-            "# HELP clip_kg_errors_total Requests refused or failed, by error class (QueryTimeout, ...).",
-            "# TYPE clip_kg_errors_total counter",
-        ]
-        for index, name in enumerate(self.errors):
-            lines.append(f'clip_kg_errors_total{{error="{name}"}} {values[self._errors + index]:g}')
-        lines += [
-            "# HELP clip_kg_front_refusals_total Connections refused before a request was read whole, by reason.",
-            "# TYPE clip_kg_front_refusals_total counter",
-        ]
-        for index, reason in enumerate(FRONT_REFUSALS):
-            lines.append(f'clip_kg_front_refusals_total{{reason="{reason}"}} {values[self._front + index]:g}')
+        lines += _counter(
+            "clip_kg_response_bytes_total",
+            "Bytes of answer bodies sent, by surface.",
+            "surface",
+            SURFACES,
+            values[self._bytes : self._bytes + len(SURFACES)],
+        )
+        lines += _counter(
+            "clip_kg_errors_total",
+            "Requests refused or failed, by error class (QueryTimeout, ...).",
+            "error",
+            self.errors,
+            values[self._errors : self._errors + len(self.errors)],
+        )
+        lines += _counter(
+            "clip_kg_front_refusals_total",
+            "Connections refused before a request was read whole, by reason.",
+            "reason",
+            FRONT_REFUSALS,
+            values[self._front : self._front + len(FRONT_REFUSALS)],
+        )
         return "\n".join(lines) + "\n"
+
+
+def _counter(name: str, meaning: str, label: str, keys: Sequence[str], counts: Sequence[float]) -> list[str]:
+    """One counter with one label, in the exposition format."""
+    lines = [f"# HELP {name} {meaning}", f"# TYPE {name} counter"]
+    return lines + [f'{name}{{{label}="{key}"}} {count:g}' for key, count in zip(keys, counts, strict=True)]
 
 
 def install(app: Flask) -> None:
