@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from server.engine.loader import StoreWriter, changed_literals, mentions_bytes
 from server.engine.rdfio import canonical_nquads, convert_nquads, dump_store
 from server.errors import NotConforming
 from server.formats import Format
-from server.kg.dumps import STALE_AFTER, nquads_of
+from server.kg.dumps import nquads_of, remove_stale_partials, written_atomically
 from server.kg.loading import parse_files, parse_into
 from server.kg.progress import Progress, silent
 from server.kg.reasoning import reason
@@ -336,9 +335,7 @@ def remove_leftovers(cache_dir: Path) -> None:
         pid = partial.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(partial, ignore_errors=True)
-    for partial in cache_dir.glob(".*.partial"):
-        if time.time() - partial.stat().st_mtime > STALE_AFTER:
-            partial.unlink(missing_ok=True)
+    remove_stale_partials(cache_dir)
 
 
 def _alive(pid: int) -> bool:
@@ -411,18 +408,13 @@ CHECKSUM_LINE = b"# sha256 "
 
 
 def write_checked(path: Path, content: bytes) -> None:
-    """Write ``content`` with its checksum line, through a temporary file of this process's own, renamed
-    into place: concurrent writers never share a temporary name, and a reader sees all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-            out.write(CHECKSUM_LINE + hashlib.sha256(content).hexdigest().encode() + b"\n")
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
+    """Write ``content`` with its checksum line, atomically (``written_atomically``)."""
+
+    def write(out: BinaryIO) -> None:
+        out.write(content)
+        out.write(CHECKSUM_LINE + hashlib.sha256(content).hexdigest().encode() + b"\n")
+
+    written_atomically(path, write)
 
 
 def read_checked(path: Path) -> bytes | None:

@@ -48,27 +48,34 @@ def prefixes_of(dataset: Dataset) -> dict[str, str]:
     return {prefix: str(namespace) for prefix, namespace in dataset.namespaces() if prefix}
 
 
-def remove_stale_partials(folder: Path, stem: str) -> None:
-    """Remove the temporary files of dump writes that were killed (none written to for STALE_AFTER s)."""
-    for partial in folder.glob(f".{stem}.*.partial"):
+def remove_stale_partials(folder: Path, pattern: str = ".*.partial") -> None:
+    """Remove the temporary files of writes that were killed (``written_atomically``'s, untouched for
+    STALE_AFTER seconds: a write still under way keeps its file fresh)."""
+    for partial in folder.glob(pattern):
         if time.time() - partial.stat().st_mtime > STALE_AFTER:
             partial.unlink(missing_ok=True)
+
+
+def written_atomically(path: Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Write ``path`` through a temporary file of this process's own beside it, renamed into place when
+    complete: concurrent writers never share a temporary name, and a reader sees all or nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def write_dump(write: Writer, fmt: Format, folder: Path, stem: str = DUMP_STEM) -> Path:
     """Write ``folder/stem.ext`` atomically (streamed into a temporary file, then renamed)."""
     folder.mkdir(parents=True, exist_ok=True)
-    remove_stale_partials(folder, stem)
-    target = folder / f"{stem}.{fmt.extension}"
-    handle, partial = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".partial")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            write(fmt, out)
-        os.replace(partial, target)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-    return target
+    remove_stale_partials(folder, f".{stem}.*.partial")
+    return written_atomically(folder / f"{stem}.{fmt.extension}", lambda out: write(fmt, out))
 
 
 @dataclass(frozen=True)
