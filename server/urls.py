@@ -62,16 +62,6 @@ class Urls:
         """
         return self.base + path.lstrip("/")
 
-    def thing_of_document(self, path: str) -> str:
-        """The thing a document path is about: ``/doc/city/vienna.ttl`` → ``{base}id/city/vienna``."""
-        rest = path.lstrip("/")
-        if rest.startswith("doc/"):
-            rest = "id/" + rest[len("doc/") :]
-        stem, dot, extension = rest.rpartition(".")
-        if dot and extension in DOCUMENT_EXTENSIONS and "/" not in extension:
-            rest = stem
-        return self.iri_of(rest)
-
     def document(self, iri: str, extension: str | None = None) -> str:
         """Where a browser or client gets the description of an IRI.
 

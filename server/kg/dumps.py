@@ -43,11 +43,6 @@ def nquads_of(dataset: Dataset) -> bytes:
     return data if isinstance(data, bytes) else data.encode("utf-8")
 
 
-def prefixes_of(dataset: Dataset) -> dict[str, str]:
-    """The dataset's named prefixes, for formats that abbreviate IRIs."""
-    return {prefix: str(namespace) for prefix, namespace in dataset.namespaces() if prefix}
-
-
 def remove_stale_partials(folder: Path, pattern: str = ".*.partial") -> None:
     """Remove the temporary files of writes that were killed (``written_atomically``'s, untouched for
     STALE_AFTER seconds: a write still under way keeps its file fresh)."""
