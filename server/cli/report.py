@@ -18,6 +18,7 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 """
 
 
@@ -30,6 +31,12 @@ def data_report(kg: KnowledgeGraph) -> str:
         _counts(store),
         _modules(store),
         _network_size(store),
+        _findings(store),
+        _description_only(store),
+        _disputes(store),
+        _labels(store),
+        _memberships(store),
+        _sheets(store),
         _gaps(store),
     ]
     return "\n".join(sections)
@@ -62,7 +69,8 @@ COUNTS = (
     ("member cities", "?x a clip:City"),
     ("member cities evidenced only by the project description (S0)",
      "?x a clip:City FILTER NOT EXISTS { ?m clip:memberCity ?x ; clip:evidenceLevel clip:DirectEvidence }"),
-    ("countries", "?x a clip:Country"),
+    ("countries of member cities", "?c a clip:City ; clip:country ?x"),
+    ("countries in all (with those of organisations' seats)", "?x a clip:Country"),
     ("cities with coordinates and a GeoNames link", "?x a clip:City ; geo:lat ?lat ; clip:geonames ?g"),
     ("places and countries linked to GeoNames", "?x clip:geonames ?g"),
     ("cities linked to Wikidata (weakly corroborated)", "?x a clip:City ; clip:wikidata ?q"),
@@ -80,7 +88,10 @@ COUNTS = (
     ("local policies tied to CLIP by their source", "?x a clip:LocalPolicy ; clip:clipTie clip:TiedBySource"),
     ("topics", "?x a clip:Topic"),
     ("events", "?x a clip:Event"),
-    ("claims kept per source (counts and periods)", "?x a clip:Claim"),
+    ("claims kept per source (counts, periods and values)", "?x a clip:Claim"),
+    ("findings (conclusions, recommendations, figures)", "?x a clip:Finding"),
+    ("statements with evidence of their own (rdf:Statement)", "?x a rdf:Statement"),
+    ("memberships dated by their list", "?x a clip:Membership ; clip:asOf ?d"),
     ("sources", "?x a clip:Source"),
 )  # fmt: skip
 
@@ -130,6 +141,223 @@ def _network_size(store: Engine) -> str:
         f"Identified here: {identified} cities.\n\n"
     )
     return intro + _table(["qualifier", "cities", "countries", "source"], rows)
+
+
+FINDINGS_QUERY = """
+SELECT ?scope ?kind (COUNT(DISTINCT ?finding) AS ?n) (GROUP_CONCAT(DISTINCT ?id; separator=", ") AS ?sources) WHERE {
+  ?finding a clip:Finding ; dcterms:source/clip:sourceId ?id .
+  BIND(IF(EXISTS { ?finding a clip:Recommendation }, "recommendations",
+       IF(EXISTS { ?finding a clip:LocalFigure }, "figures", "findings")) AS ?kind)
+  {
+    ?finding clip:findingAbout ?module . ?module a clip:ResearchModule ; rdfs:label ?scope .
+  } UNION {
+    ?finding clip:findingAbout ?network . ?network a clip:Network . BIND("the network as a whole" AS ?scope)
+    FILTER NOT EXISTS { ?finding clip:findingAbout ?other . ?other a clip:ResearchModule }
+  } UNION {
+    ?finding clip:findingAbout ?city . ?city a clip:City ; rdfs:label ?name FILTER (LANG(?name) = "en")
+    FILTER NOT EXISTS { ?finding clip:findingAbout ?other . ?other a clip:ResearchModule }
+    BIND(CONCAT("city: ", STR(?name)) AS ?scope)
+  }
+}
+GROUP BY ?scope ?kind ORDER BY ?scope ?kind
+"""
+
+
+def _findings(store: Engine) -> str:
+    rows = [
+        [scope, kind, n, ", ".join(sorted(ids.split(", "), key=_source_order))]
+        for scope, kind, n, ids in _rows(store, FINDINGS_QUERY)
+    ]
+    intro = (
+        "## Findings per module\n\nWhat the sources report CLIP found (clip:Finding), by scope. A finding about a "
+        "module and a city is counted under the module; findings about a city's measures come under the city.\n\n"
+    )
+    return intro + _table(["scope", "kind", "count", "sources"], rows)
+
+
+def _source_order(source_id: str) -> tuple[int, str]:
+    digits = source_id.lstrip("S")
+    return (int(digits), source_id) if digits.isdigit() else (10**6, source_id)
+
+
+DESCRIPTION_ONLY_QUERY = """
+SELECT ?kind (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  {
+    ?x dcterms:source ?s0 . ?s0 clip:sourceId "S0" .
+    FILTER NOT EXISTS { ?x dcterms:source ?other . ?other clip:sourceId ?id FILTER (?id != "S0") }
+    FILTER NOT EXISTS { ?x a clip:Source }
+    ?x a ?class . ?class rdfs:label ?classLabel FILTER (LANG(?classLabel) = "en")
+    FILTER NOT EXISTS { ?x a ?narrower . ?narrower rdfs:subClassOf ?class FILTER (?narrower != ?class) }
+    BIND(STR(?classLabel) AS ?kind)
+  } UNION {
+    ?x a rdf:Statement ; clip:evidenceLevel clip:ProjectDescriptionOnly .
+    BIND("single statement on a resource other sources show (rdf:Statement)" AS ?kind)
+  }
+}
+GROUP BY ?kind ORDER BY ?kind
+"""
+
+
+def _description_only(store: Engine) -> str:
+    statements = _rows(
+        store,
+        """SELECT ?subject ?property WHERE {
+             ?x a rdf:Statement ; clip:evidenceLevel clip:ProjectDescriptionOnly ; rdf:subject ?s ; rdf:predicate ?p .
+             ?s rdfs:label ?subject FILTER (LANG(?subject) = "en")
+             OPTIONAL { ?p rdfs:label ?name FILTER (LANG(?name) = "en") }
+             BIND(COALESCE(STR(?name), REPLACE(STR(?p), "^.*[/#]", "")) AS ?property)
+           } ORDER BY ?subject ?property""",
+    )
+    intro = (
+        "## Statements resting on the project description (S0) alone\n\nWhole resources and qualified nodes whose "
+        "only source is S0, and single statements marked so on resources that other sources show to exist.\n\n"
+    )
+    listed = "\n".join(f"- {subject}: {prop}" for subject, prop in statements)
+    return (
+        intro
+        + _table(["kind", "resting on S0 alone"], _rows(store, DESCRIPTION_ONLY_QUERY))
+        + "\nThe single statements:\n\n"
+        + listed
+        + "\n"
+    )
+
+
+DISPUTES_QUERY = """
+SELECT ?about ?what ?value (GROUP_CONCAT(DISTINCT ?id; separator=", ") AS ?sources) WHERE {
+  {
+    ?claim a clip:ValueClaim ; clip:claimAbout ?subject ; clip:claimedProperty ?property ; clip:claimedValue ?v .
+    OPTIONAL { ?claim clip:countQualifier ?q FILTER (?q != "exactly") }
+    OPTIONAL { ?property rdfs:label ?propertyLabel FILTER (LANG(?propertyLabel) = "en") }
+    BIND(COALESCE(STR(?propertyLabel), REPLACE(STR(?property), "^.*[/#]", "")) AS ?what)
+    BIND(CONCAT(IF(BOUND(?q), CONCAT(?q, " "), ""), STR(?v)) AS ?value)
+  } UNION {
+    ?claim a clip:CountClaim ; clip:claimAbout ?subject ; clip:statedCityCount ?n ; clip:countQualifier ?q .
+    OPTIONAL { ?claim clip:statedCountryCount ?c }
+    BIND("number of cities" AS ?what)
+    BIND(IF(BOUND(?c), CONCAT(" from ", STR(?c), " countries"), "") AS ?from)
+    BIND(CONCAT(IF(?q = "exactly", "", CONCAT(?q, " ")), STR(?n), ?from) AS ?value)
+  } UNION {
+    ?claim a clip:PeriodClaim ; clip:claimAbout ?subject ; dcterms:description ?described .
+    OPTIONAL { ?claim clip:startDate ?start } OPTIONAL { ?claim clip:endDate ?end }
+    BIND("period" AS ?what)
+    BIND(COALESCE(STR(?start), "?") AS ?first) BIND(COALESCE(STR(?end), "?") AS ?last)
+    BIND(IF(?first = ?last, ?first, CONCAT(?first, "–", ?last)) AS ?value)
+  }
+  ?claim dcterms:source/clip:sourceId ?id .
+  ?subject rdfs:label ?about FILTER (LANG(?about) = "en" || LANG(?about) = "")
+}
+GROUP BY ?about ?what ?value ORDER BY ?about ?what ?value
+"""
+
+
+def _disputes(store: Engine) -> str:
+    rows = _rows(store, DISPUTES_QUERY)
+    values: dict[tuple[str, str], int] = {}
+    for about, what, _, _ in rows:
+        values[(about, what)] = values.get((about, what), 0) + 1
+    disputed = [
+        [about, what, value, ", ".join(sorted(ids.split(", "), key=_source_order))]
+        for about, what, value, ids in rows
+        if values[(about, what)] > 1
+    ]
+    subjects = {(row[0], row[1]) for row in disputed}
+    intro = (
+        "## Claims in dispute\n\nEvery figure, period or value on which the sources disagree, one row per value with "
+        f"the sources that give it: {len(subjects)} questions, {len(disputed)} values.\n\n"
+    )
+    return intro + _table(["about", "what", "value", "sources"], disputed)
+
+
+LABELS_QUERY = """
+SELECT ?kind ?lang (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  VALUES (?class ?kind) {
+    (clip:City "cities") (clip:Country "countries") (clip:Organisation "organisations") (clip:Person "people")
+    (clip:ResearchModule "modules") (clip:Publication "publications") (clip:LocalPolicy "local policies")
+    (clip:Topic "topics") (clip:Event "events")
+  }
+  ?x a ?class .
+  { ?x rdfs:label ?label } UNION { ?x skos:prefLabel ?label } UNION { ?x skos:altLabel ?label }
+  BIND(IF(LANG(?label) = "", "(no tag)", LCASE(LANG(?label))) AS ?lang)
+}
+GROUP BY ?kind ?lang ORDER BY ?kind DESC(?n) ?lang
+"""
+
+
+def _labels(store: Engine) -> str:
+    totals = dict(
+        _rows(
+            store,
+            """SELECT ?kind (COUNT(DISTINCT ?x) AS ?n) WHERE {
+                 VALUES (?class ?kind) {
+                   (clip:City "cities") (clip:Country "countries") (clip:Organisation "organisations")
+                   (clip:Person "people") (clip:ResearchModule "modules") (clip:Publication "publications")
+                   (clip:LocalPolicy "local policies") (clip:Topic "topics") (clip:Event "events")
+                 }
+                 ?x a ?class } GROUP BY ?kind""",
+        )
+    )
+    languages: dict[str, list[tuple[str, str]]] = {}
+    for kind, lang, n in _rows(store, LABELS_QUERY):
+        languages.setdefault(kind, []).append((lang, n))
+    rows = []
+    for kind in sorted(languages):
+        found = languages[kind]
+        shown = ", ".join(f"{lang} {n}" for lang, n in found[:12])
+        more = f", and {len(found) - 12} more" if len(found) > 12 else ""
+        rows.append([kind, totals.get(kind, "0"), str(len(found)), shown + more])
+    intro = (
+        "## Labels per language\n\nResources of each kind with a label (rdfs:label, skos:prefLabel or skos:altLabel, "
+        "asserted or inferred: local and original names are sub-properties of rdfs:label) in each language.\n\n"
+    )
+    return intro + _table(["kind", "resources", "languages", "resources labelled, by language"], rows)
+
+
+def _memberships(store: Engine) -> str:
+    rows = _rows(
+        store,
+        """SELECT ?asOf (COUNT(DISTINCT ?city) AS ?n) (GROUP_CONCAT(DISTINCT ?name; separator=", ") AS ?cities)
+                  (GROUP_CONCAT(DISTINCT ?id; separator=", ") AS ?sources) WHERE {
+             ?m a clip:Membership ; clip:memberCity ?city ; dcterms:source/clip:sourceId ?id .
+             ?city rdfs:label ?name FILTER (LANG(?name) = "en")
+             OPTIONAL { ?m clip:asOf ?date }
+             BIND(COALESCE(STR(?date), "undated") AS ?asOf)
+           } GROUP BY ?asOf ORDER BY ?asOf""",
+    )
+    table = [
+        [as_of, n, ", ".join(sorted(cities.split(", "))), ", ".join(sorted(ids.split(", "), key=_source_order))]
+        for as_of, n, cities, ids in rows
+    ]
+    intro = (
+        "## Dated memberships\n\nMemberships by the date of the member list that shows them (clip:asOf); an "
+        "undated one rests on an undated page or list.\n\n"
+    )
+    return intro + _table(["as of", "cities", "which", "sources"], table)
+
+
+SHEETS = (
+    ("project description (S0)", 0, 0),
+    ("sheet 1 (S1-S51, SQ)", 1, 59),
+    ("sheet 2 (S60-S80)", 60, 99),
+    ("sheet 3 (S100-S139)", 100, 999),
+)
+
+
+def _sheets(store: Engine) -> str:
+    registered = _rows(store, "SELECT ?id WHERE { ?s a clip:Source ; clip:sourceId ?id }")
+    cited = {
+        row[0]
+        for row in _rows(
+            store,
+            """SELECT DISTINCT ?id WHERE { ?x dcterms:source ?s . ?s clip:sourceId ?id FILTER (?x != ?s) }""",
+        )
+    }
+    rows = []
+    for name, low, high in SHEETS:
+        ids = [row[0] for row in registered if low <= _source_order(row[0])[0] <= high or (row[0] == "SQ" and low == 1)]
+        uncited = sorted((i for i in ids if i not in cited), key=_source_order)
+        rows.append([name, str(len(ids)), str(len(ids) - len(uncited)), ", ".join(uncited) or "none"])
+    intro = "## Sources per fact sheet\n\nHow many of each sheet's sources the graph cites for at least one fact.\n\n"
+    return intro + _table(["sheet", "sources", "cited by a fact", "not cited"], rows)
 
 
 def _gaps(store: Engine) -> str:

@@ -130,3 +130,49 @@ def test_data_report_is_current(clip_kg: KnowledgeGraph) -> None:
         missing_tool(f"the report counts inferred triples: {JAVA_MISSING}")
     committed = (PROJECT_ROOT / REPORT_FILE).read_text(encoding="utf-8")
     assert data_report(clip_kg) == committed, "docs/data-report.md is stale: run `clip-kg report`"
+
+
+def test_local_and_original_names_are_labels_a_generic_client_reads(clip_kg: KnowledgeGraph) -> None:
+    """clip:localName and clip:originalName are sub-properties of rdfs:label: the build gives each as a label."""
+    inferred = clip_kg.graph("inferred")
+    if not len(inferred):
+        missing_tool(f"the labels are inferred: {JAVA_MISSING}")
+    asserted = clip_kg.graph("asserted")
+    names = list(asserted.subject_objects(CLIP.localName)) + list(asserted.subject_objects(CLIP.originalName))
+    assert len(names) > 40
+    missing = [(s, n) for s, n in names if (s, RDFS.label, n) not in inferred and (s, RDFS.label, n) not in asserted]
+    assert not missing
+    assert (URIRef(ID + "city/vienna"), RDFS.label, Literal("Wien", lang="de")) in inferred
+
+
+def test_disputed_dates_are_claims_and_not_asserted(asserted: Graph) -> None:
+    """Both dates of each disputed report stay, as claims; the report asserts neither (no silent pick)."""
+    for slug, expected in (
+        ("frankfurt-entrepreneurship-case-study", {"2010", "2011-11-06"}),
+        ("zurich-intercultural-case-study", {"2009", "2010-02"}),
+    ):
+        publication = URIRef(ID + f"publication/{slug}")
+        claims = [c for c in asserted.subjects(CLIP.claimAbout, publication)
+                  if (c, CLIP.claimedProperty, DCTERMS.issued) in asserted]  # fmt: skip
+        assert {str(asserted.value(c, CLIP.claimedValue)) for c in claims} == expected
+        assert asserted.value(publication, DCTERMS.issued) is None
+
+
+@pytest.mark.parametrize(("source", "year"), [("s63", "2009"), ("s70", "2009"), ("s72", "2011"), ("s15", "2012")])
+def test_memberships_are_dated_by_the_list_that_shows_them(asserted: Graph, source: str, year: str) -> None:
+    """S15 also shows Stuttgart as founder, undated; every dated membership a list shows has the list's year."""
+    memberships = [m for m in asserted.subjects(DCTERMS.source, URIRef(ID + f"source/{source}"))
+                   if (m, RDF.type, CLIP.Membership) in asserted]  # fmt: skip
+    dates = {asserted.value(m, CLIP.asOf) for m in memberships}
+    assert {str(date) for date in dates if date is not None} == {year}
+
+
+def test_findings_of_every_module_from_the_project_description(asserted: Graph) -> None:
+    s0 = URIRef(ID + "source/s0")
+    for module in ("housing", "diversity", "intercultural", "entrepreneurship"):
+        findings = [f for f in asserted.subjects(CLIP.findingAbout, URIRef(ID + f"module/{module}"))
+                    if (f, DCTERMS.source, s0) in asserted]  # fmt: skip
+        assert findings, module
+        for finding in findings:
+            quoted = asserted.value(finding, CLIP.quotation)
+            assert quoted is not None and str(quoted) in str(asserted.value(finding, CLIP.findingText))
