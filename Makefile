@@ -6,7 +6,14 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: setup serve test lint typecheck pytest validate reason dumps report bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) node_modules/.package-lock.json
+
+# The site's front-end libraries (query editor, map boundaries, accessibility checker) come
+# from the npm registry, pinned by package-lock.json. Without npm the site still runs, with
+# a plain query form and maps without boundaries, and says how to get the rest.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the site runs without the query editor and map boundaries (install Node.js and npm, then make setup)"; fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
