@@ -307,7 +307,7 @@ def _labels(store: Engine) -> str:
         rows.append([kind, totals.get(kind, "0"), str(len(found)), shown + more])
     intro = (
         "## Labels per language\n\nResources of each kind with a label (rdfs:label, skos:prefLabel or skos:altLabel, "
-        "asserted or inferred: local and original names are sub-properties of rdfs:label) in each language.\n\n"
+        "asserted or inferred: local and original names are sub-properties of skos:prefLabel) in each language.\n\n"
     )
     return intro + _table(["kind", "resources", "languages", "resources labelled, by language"], rows)
 
