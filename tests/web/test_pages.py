@@ -125,9 +125,16 @@ def test_page_links_a_describe_query(client: FlaskClient) -> None:
     assert {"query": [f"DESCRIBE <{BASE}id/city/vienna>"]} in queries
 
 
-@pytest.mark.parametrize(("query", "shown", "marked"), [("?lang=de", "Vienna de → en", True), ("", "Vienna", False)])
-def test_label_falls_back_to_english_and_says_so(client: FlaskClient, query: str, shown: str, marked: bool) -> None:
-    title = heading(page(client, f"/doc/city/vienna.html{query}"))
+@pytest.mark.parametrize(
+    ("path", "query", "shown", "marked"),
+    [("city/vienna", "?lang=de", "Wien", False), ("city/vienna", "?lang=fr", "Vienna fr → en", True),
+     ("city/vienna", "", "Vienna", False), ("city/helsinki", "?lang=sv", "Helsingfors", False)],
+)  # fmt: skip
+def test_label_falls_back_to_english_and_says_so(
+    client: FlaskClient, path: str, query: str, shown: str, marked: bool
+) -> None:
+    """A local name is the preferred label in its language; without one the English name is shown, marked."""
+    title = heading(page(client, f"/doc/{path}.html{query}"))
     assert text_of(title) == shown
     assert ('class="lang-fallback"' in title) is marked
 
