@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
+from server.config import Settings
+from server.kg.build import KnowledgeGraph
+from server.views import maps
+from server.web.app import create_app
+
 from ..browser import SCREENSHOT_DIR, needs_browser
+from ..conftest import serve_in_thread
 
 try:
     from selenium.webdriver.common.by import By
@@ -61,3 +67,19 @@ def test_the_city_map_highlights_the_city(browser: Any, live_url: str) -> None:
     assert label.is_displayed()
     browser.execute_script("document.activeElement.blur()")
     _shoot(figure, "map-city")
+
+
+def test_without_boundaries_the_map_keeps_its_grid_and_says_why(
+    browser: Any, settings: Settings, clip_kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(maps, "node_modules", lambda: None)
+    with serve_in_thread(create_app(settings, clip_kg)) as url:
+        browser.set_window_size(1400, 1000)
+        browser.get(url + "/")
+        figure = browser.find_element(By.CSS_SELECTOR, "figure.map-figure")
+        assert not figure.find_elements(By.CSS_SELECTOR, "path.country")
+        assert len(figure.find_elements(By.CSS_SELECTOR, "g.graticule line")) > 10
+        assert len(figure.find_elements(By.CSS_SELECTOR, "g.cities a")) == 29
+        assert "make setup" in figure.find_element(By.CSS_SELECTOR, ".map-note").text
+        browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", figure)
+        _shoot(figure, "map-home-no-boundaries")
