@@ -40,7 +40,7 @@ BOUNDARIES = Path("world-atlas") / "countries-50m.json"
 """Under node_modules: Natural Earth 1:50m admin-0 countries, TopoJSON (npm world-atlas, pinned in package.json)."""
 CENTRE = (52.0, 10.0)
 """Latitude and longitude of the projection's centre: ETRS89-LAEA's."""
-EUROPE = (35.0, -10.0, 61.0, 30.0)
+EUROPE = (40.0, -5.0, 58.0, 25.0)
 """South, west, north, east: the least a map shows, whatever few cities it draws."""
 MARGIN = 0.035
 """Room around the outermost city, in units of the earth's radius (about 220 km)."""
