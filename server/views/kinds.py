@@ -20,6 +20,7 @@ from server.engine.terms import Iri, Literal
 from server.urls import is_web_url
 from server.views import citations
 from server.views.describer import Describer, Term
+from server.views.maps import basemap
 from server.views.naming import SKOS, natural
 
 Row = dict[str, Any]
@@ -135,7 +136,7 @@ def city(describer: Describer, iri: str, classes: set[str]) -> Row:
 
 
 def city_map(describer: Describer, iri: str) -> Row | None:
-    """Every city with coordinates as a dot on an equirectangular sketch, this one highlighted.
+    """Every city with coordinates on the ground of ``maps`` (countries of Europe), this one highlighted.
 
     Past MAP_LIMIT cities only the nearest are drawn (the map says how many of how many),
     so a page of a graph with thousands of cities stays a page.
@@ -150,26 +151,13 @@ def city_map(describer: Describer, iri: str) -> Row | None:
         describer.name_all(points)  # every dot is named: one query, not one per city
     else:
         describer.name_instances(describer.term("City"))  # every dot is named: one query, not one per city
-    lats, longs = [p[0] for p in points.values()], [p[1] for p in points.values()]
-    south, north, west, east = min(lats) - 2, max(lats) + 2, min(longs) - 3, max(longs) + 3
-    squeeze = math.cos(math.radians((south + north) / 2))
-    scale = MAP_WIDTH / ((east - west) * squeeze)
-
-    def place(lat: float, long: float) -> tuple[float, float]:
-        return round((long - west) * squeeze * scale, 1), round((north - lat) * scale, 1)
-
+    ground = basemap(list(points.values()), MAP_WIDTH)
     dots: list[Row] = [
-        {"iri": other, "name": describer.name(other), "xy": place(*point), "here": other == iri}
+        {"iri": other, "name": describer.name(other), "xy": ground.place(*point), "here": other == iri}
         for other, point in sorted(points.items())
     ]
-    height = round((north - south) * scale, 1)
-    meridians = [(place(north, m)[0], m) for m in range(math.ceil(west / 5) * 5, math.floor(east) + 1, 5)]
-    parallels = [(place(p, west)[1], p) for p in range(math.ceil(south / 5) * 5, math.floor(north) + 1, 5)]
     dots.sort(key=lambda dot: bool(dot["here"]))  # drawn last, so on top
-    return {
-        "width": MAP_WIDTH, "height": height, "dots": dots, "meridians": meridians, "parallels": parallels,
-        "total": total,
-    }  # fmt: skip
+    return {"width": MAP_WIDTH, "height": ground.height, "ground": ground, "dots": dots, "total": total}
 
 
 def _city_points(engine: Engine, city: Iri) -> dict[str, tuple[float, float]]:

@@ -1,19 +1,20 @@
-"""The home page's two pictures from the data: a map of the member cities (equirectangular,
-no tiles, nothing fetched) and the city-by-module matrix. Both are plain data (coordinates,
-labels, links) that ``home.html`` draws as inline SVG, so autoescaping covers every label."""
+"""The home page's two pictures from the data: a map of the member cities (on the ground of ``maps``:
+Natural Earth outlines, no tiles, nothing fetched) and the city-by-module matrix. Both are plain data
+(coordinates, labels, links) that ``home.html`` draws as inline SVG, so autoescaping covers every label."""
 
 from __future__ import annotations
 
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from server.engine.interface import Engine
 from server.engine.terms import Iri
 from server.namespaces import CANONICAL_BASE
 from server.urls import Urls
+from server.views.maps import Basemap, basemap
 
 PREFIXES = """PREFIX clip: <https://w3id.org/clip-network/def/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -114,14 +115,11 @@ def member_cities(engine: Engine, base: str) -> list[City]:
     return sorted(cities.values(), key=lambda c: (sort_key(c.label), c.iri))
 
 
-MARGIN = 1.5  # degrees left around the outermost cities
-WIDTH, PAD_LEFT, PAD_RIGHT, PAD_TOP = 760.0, 42.0, 10.0, 10.0
+WIDTH, LEGEND_LEFT = 760.0, 42.0
 FONT, CHAR = 12.0, 6.3  # label font size and the width of an average character, px
 RADII = (4.0, 5.5, 7.0, 8.5, 10.0)  # of a dot, by the number of modules known
 BLUES = ("#ffffff", "#9dbde0", "#5b8fc7", "#2a64a8", "#0f3a70")  # by modules known; none: a ring
 Box = tuple[float, float, float, float]  # x, y, width, height
-Projection = Callable[[float, float], tuple[float, float]]
-GridLine = tuple[float, float, float, float, str, float, float, str]  # x1 y1 x2 y2, label at x y anchor
 
 
 @dataclass(frozen=True)
@@ -142,12 +140,13 @@ class Dot:
 
 @dataclass(frozen=True)
 class CityMap:
-    """What the template draws: frame, graticule, dots, legend and the cities left off."""
+    """What the template draws: the ground (countries, or a grid without them), dots, legend and the
+    cities left off."""
 
     width: float
     height: float
     frame: tuple[float, float, float, float]
-    grid: list[GridLine]
+    ground: Basemap
     dots: list[Dot]
     legend: list[tuple[float, float, float, str]]  # x, y, radius, fill of a dot for 0, 1, … 4 modules
     unplaced: list[tuple[str | None, str]]  # href (None: no link), label
@@ -158,24 +157,14 @@ def city_map(cities: list[City], urls: Urls) -> CityMap | None:
     placed = [c for c in cities if c.lat is not None and c.long is not None]
     if not placed:
         return None
-    lats = [c.lat for c in placed if c.lat is not None]
-    longs = [c.long for c in placed if c.long is not None]
-    lat0, lat1 = math.floor(min(lats) - MARGIN), math.ceil(max(lats) + MARGIN)
-    lon0, lon1 = math.floor(min(longs) - MARGIN), math.ceil(max(longs) + MARGIN)
-    shrink = math.cos(math.radians((lat0 + lat1) / 2))
-    scale = (WIDTH - PAD_LEFT - PAD_RIGHT) / ((lon1 - lon0) * shrink)
-    frame = (PAD_LEFT, PAD_TOP, WIDTH - PAD_LEFT - PAD_RIGHT, (lat1 - lat0) * scale)
-
-    def project(lat: float, long: float) -> tuple[float, float]:
-        return round(PAD_LEFT + (long - lon0) * shrink * scale, 1), round(PAD_TOP + (lat1 - lat) * scale, 1)
-
-    dots = [_dot(city, *project(city.lat or 0, city.long or 0), urls) for city in placed]
+    ground = basemap([(c.lat or 0.0, c.long or 0.0) for c in placed], WIDTH)
+    frame = (0.0, 0.0, WIDTH, ground.height)
+    dots = [_dot(city, *ground.place(city.lat or 0, city.long or 0), urls) for city in placed]
     dots = place_labels(sorted(dots, key=lambda d: -d.r), frame)
-    bottom = round(frame[1] + frame[3], 1)
-    legend = [(PAD_LEFT + 300 + 44 * n, bottom + 46, RADII[n], BLUES[n]) for n in range(5)]
+    bottom = ground.height
+    legend = [(LEGEND_LEFT + 300 + 44 * n, bottom + 26, RADII[n], BLUES[n]) for n in range(5)]
     unplaced = [(urls.link(c.iri), c.label) for c in cities if c not in placed]
-    grid = _graticule(lat0, lat1, lon0, lon1, project, frame)
-    return CityMap(WIDTH, bottom + 66, frame, grid, dots, legend, unplaced)
+    return CityMap(WIDTH, bottom + 46, frame, ground, dots, legend, unplaced)
 
 
 def _dot(city: City, x: float, y: float, urls: Urls) -> Dot:
@@ -184,20 +173,6 @@ def _dot(city: City, x: float, y: float, urls: Urls) -> Dot:
     known = f"modules {numbers}" if numbers else "no module known"
     title = f"{city.label}{', ' + city.country if city.country else ''}: {known}"
     return Dot(urls.link(city.iri), city.label, title, x, y, RADII[count], BLUES[count], count)
-
-
-def _graticule(lat0: int, lat1: int, lon0: int, lon1: int, project: Projection, frame: Box) -> list[GridLine]:
-    step = 5 if max(lat1 - lat0, lon1 - lon0) <= 60 else 10
-    left, top, width, height = frame
-    lines: list[GridLine] = []
-    for lat in range(math.ceil(lat0 / step) * step, lat1 + 1, step):
-        _, y = project(lat, lon0)
-        lines.append((left, y, left + width, y, f"{abs(lat)}°{'N' if lat >= 0 else 'S'}", left - 4, y + 4, "end"))
-    for lon in range(math.ceil(lon0 / step) * step, lon1 + 1, step):
-        x, _ = project(lat0, lon)
-        name = f"{abs(lon)}°{'E' if lon > 0 else 'W' if lon < 0 else ''}"
-        lines.append((x, top, x, top + height, name, x, top + height + 16, "middle"))
-    return lines
 
 
 def place_labels(dots: list[Dot], frame: Box) -> list[Dot]:
