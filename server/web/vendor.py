@@ -1,0 +1,37 @@
+"""The installed front-end libraries at /vendor/: the query editor's built files, from ``node_modules``.
+
+Only the files ``libraries.YASGUI_FILES`` names, of the version installed: the URL carries
+the version, so an answer never changes and may be cached for a year (``immutable``); any
+other path, ``..`` included, is a 404 that says what is served here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, send_file
+from werkzeug.wrappers import Response as BaseResponse
+
+from server.errors import NotFound
+from server.web.libraries import MAKE_SETUP, YASGUI_FILES, yasgui
+from server.web.state import state
+
+blueprint = Blueprint("vendor", __name__)
+CACHE_FOR = 365 * 24 * 3600
+"""Seconds a browser may keep a library file: its URL names the version, so its content never changes."""
+
+
+@blueprint.get("/vendor/yasgui/<version>/<path:name>")
+def yasgui_file(version: str, name: str) -> BaseResponse:
+    """One of the query editor's built files, with a year-long, immutable cache lifetime."""
+    library = yasgui(state().settings.node_modules)
+    if library is None:
+        raise NotFound(f"the query editor (YASGUI) is not installed on this server: {MAKE_SETUP}")
+    path = library.file(name) if version == library.version else None
+    if path is None:
+        raise NotFound(
+            f"/vendor/yasgui/ serves YASGUI {library.version}'s files {', '.join(sorted(YASGUI_FILES))} only, "
+            f"under /vendor/yasgui/{library.version}/"
+        )
+    response = send_file(path, mimetype=YASGUI_FILES[name], max_age=CACHE_FOR, conditional=True)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response
