@@ -71,6 +71,11 @@
     const endpoint = window.location.origin + new URL(config.endpoint, window.location.href).pathname;
 
     Yasgui.Yasqe.registerAutocompleter(prefixCompleter(Yasgui.Yasqe, config.prefixes));
+    // Set on the defaults, not only passed below: YASGUI merges arrays index by index, so a
+    // shorter list given to it would keep the defaults' "property" and "class" (LOV) completers.
+    const completers = ["prefixes", "variables"];
+    Yasgui.Yasqe.defaults.autocompleters = completers;
+    Yasgui.defaults.yasqe.autocompleters = completers;
     Yasgui.Yasr.plugins.table.prototype.getUriLinkFromBinding = safeIriCell;
 
     const requestConfig = { endpoint: endpoint, method: config.method };
@@ -89,7 +94,7 @@
       },
       yasqe: {
         value: config.defaultQuery,
-        autocompleters: ["prefixes", "variables"],
+        autocompleters: completers,
         resizeable: true,
         editorHeight: "300px",
       },
@@ -110,6 +115,7 @@
     document.querySelectorAll(".example").forEach((item) => {
       item.querySelector(".example-load").addEventListener("click", () => loadExample(yasgui, item));
     });
+    window.clipEditorReadyAt = performance.now(); // when the page became usable, for the browser tests
     document.documentElement.classList.add("editor-ready");
   }
 
