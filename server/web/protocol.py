@@ -29,7 +29,7 @@ from server.formats import GRAPH_RESULT_FORMATS, HTML, RDF_DOCUMENT_FORMATS, RES
 from server.urls import Urls
 from server.web.headers import EDITOR_POLICY
 from server.web.jobs import answer_response, run_job
-from server.web.libraries import MAKE_SETUP, Library, yasgui
+from server.web.libraries import MAKE_SETUP, Library, installed, yasgui
 from server.web.negotiation import format_parameters, prefers, requested_format
 from server.web.state import absolute_url, state
 
@@ -45,8 +45,9 @@ COMMON_PREFIXES = (
     ("xsd", "http://www.w3.org/2001/XMLSchema#"),
 )
 """Prefixes the query editor offers for any data, besides the data's own."""
-EDITOR_PLUGINS = ("table", "response")
-"""YASR's result views, in tab order (its boolean and error views show by themselves)."""
+EDITOR_PLUGINS = ("table", "map", "response")
+"""The result views, in tab order: YASR's table and response, our map (static/editor.js); boolean and error show
+by themselves."""
 DEFAULT_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?thing ?label WHERE {
   ?thing rdfs:label ?label .
@@ -265,11 +266,13 @@ def _editor(library: Library, prefixes: Sequence[tuple[str, str]], base: str) ->
     The editor sends queries with POST (a form), as the plain form did: any length fits
     (GET stops at the query-string limit sooner, in proxies too) and the query text stays out
     of access logs. A query in the page's URL (``?query=``, a shared link) opens in a tab and runs.
+    The map view draws country outlines when world-atlas is installed, the points alone if not.
     """
     known = {prefix: namespace for prefix, namespace in (*COMMON_PREFIXES, *prefixes) if prefix}
+    atlas = installed("world-atlas", state().settings.node_modules)
     return {
-        "js": url_for("vendor.yasgui_file", version=library.version, name="yasgui.min.js"),
-        "css": url_for("vendor.yasgui_file", version=library.version, name="yasgui.min.css"),
+        "js": _vendor_url(library, "yasgui.min.js"),
+        "css": _vendor_url(library, "yasgui.min.css"),
         "config": {
             "endpoint": url_for("sparql.endpoint"),
             "method": "POST",
@@ -277,8 +280,13 @@ def _editor(library: Library, prefixes: Sequence[tuple[str, str]], base: str) ->
             "persistenceId": f"clip-kg {base}",
             "plugins": list(EDITOR_PLUGINS),
             "defaultQuery": DEFAULT_QUERY,
+            "outlines": _vendor_url(atlas, "countries-110m.json") if atlas else None,
         },
     }
+
+
+def _vendor_url(library: Library, name: str) -> str:
+    return url_for("vendor.library_file", package=library.name, version=library.version, name=name)
 
 
 def _with_headers(response: BaseResponse, negotiated: bool) -> BaseResponse:

@@ -188,3 +188,29 @@ def test_ask_and_syntax_errors_show_in_yasr(browser: Any, live_url: str) -> None
     error = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, shown), "the error")
     assert "400" in error[0].text
     assert not [m for m in problems(browser) if "Content Security Policy" in m]
+
+
+def test_latitude_and_longitude_answers_show_on_a_map(browser: Any, live_url: str) -> None:
+    open_editor(browser, f"{live_url}/sparql")
+    set_query(
+        browser,
+        "PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>\n"
+        "PREFIX clip: <https://w3id.org/clip-network/def/>\n"
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "SELECT ?city ?name ?lat ?long WHERE {\n  ?city a clip:City ; geo:lat ?lat ; geo:long ?long ;"
+        " rdfs:label ?name .\n  FILTER(lang(?name) = 'en')\n}",
+    )
+    run(browser)
+    cities = len(table_rows(browser, 29))
+    browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasr .select_map").click()
+    shown = ".tabPanel.active .yasr svg.clip-map"
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"{shown} .country"), "the country outlines")
+    points = browser.find_elements(By.CSS_SELECTOR, f"{shown} a.point")
+    hrefs = {browser.execute_script("return arguments[0].getAttribute('href')", point) for point in points}
+    assert len(points) == cities == 29
+    assert "https://w3id.org/clip-network/id/city/vienna" in hrefs
+    assert len(browser.find_elements(By.CSS_SELECTOR, f"{shown} path.country")) > 100
+    assert "Vienna" in browser.find_element(By.CSS_SELECTOR, shown).text
+    browser.execute_script("document.querySelector('.tabPanel.active .yasr').scrollIntoView()")
+    save_screenshot(browser, "query-editor-map")
+    assert problems(browser) == []

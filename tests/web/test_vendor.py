@@ -11,7 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from server.config import PROJECT_ROOT
 from server.web.headers import COLUMN_RESIZER_STYLES, EDITOR_POLICY, PAGE_POLICY
+from server.web.libraries import installed
 from server.web.vendor import CACHE_FOR
 
 from .editor import INSTALLED, fake_yasgui, needs_yasgui, node_modules_at
@@ -80,7 +82,7 @@ def test_anything_else_is_a_clear_404(client: FlaskClient, fake: Path, path: str
     assert response.status_code == 404, path
     assert response.mimetype == "text/plain"
     assert b"not to be served" not in response.data and b'"version"' not in response.data
-    assert "serves YASGUI 9.9.9's files" in response.get_data(as_text=True)
+    assert "/vendor/yasgui/9.9.9/yasgui.min.js" in response.get_data(as_text=True)
 
 
 def test_without_npm_the_vendor_path_says_how_to_get_the_editor(client: FlaskClient, without_npm: None) -> None:
@@ -110,7 +112,8 @@ def test_the_editor_is_configured_with_our_endpoint_prefixes_and_examples(
     assert config["prefixes"]["clip"] == "https://w3id.org/clip-network/def/"
     assert config["prefixes"]["geo"] == "http://www.w3.org/2003/01/geo/wgs84_pos#"
     assert config["persistenceId"] == "clip-kg https://w3id.org/clip-network/"
-    assert config["plugins"] == ["table", "response"]
+    assert config["plugins"] == ["table", "map", "response"]
+    assert config["outlines"] is None  # the fake node_modules has no world-atlas
     for name in app.extensions["kg"].queries:
         assert f'id="example-{name}"' in html and f'href="/queries/{name}"' in html
 
@@ -138,7 +141,7 @@ def test_the_editor_policy_adds_only_data_images_and_two_style_hashes() -> None:
 def test_the_hashed_styles_are_the_ones_the_installed_yasgui_inserts() -> None:
     """A new YASGUI may change its column-resizer's <style>: then this fails, not the page in a browser."""
     assert INSTALLED is not None
-    script = (INSTALLED.build / "yasgui.min.js").read_text(encoding="utf-8")
+    script = (INSTALLED.folder / "build" / "yasgui.min.js").read_text(encoding="utf-8")
     literals = {json.loads(f'"{text}"') for text in re.findall(r'"((?:[^"\\]|\\.)*grip-resizable\{[^"]*)"', script)}
     assert COLUMN_RESIZER_STYLES[0] in literals
     assert 'dragCursor:"col-resize"' in script  # the second style is "*{cursor:" + dragCursor + "!important}"
@@ -160,3 +163,17 @@ def test_the_installed_script_is_served(client: FlaskClient) -> None:
     response = client.get(f"/vendor/yasgui/{INSTALLED.version}/yasgui.min.js")
     assert response.status_code == 200 and response.mimetype == "text/javascript"
     assert len(response.data) > 500_000
+
+
+@needs_yasgui
+def test_the_map_outlines_are_served_and_named_in_the_editor_config(client: FlaskClient) -> None:
+    atlas = installed("world-atlas", PROJECT_ROOT / "node_modules")
+    if atlas is None:
+        pytest.skip("world-atlas is not in node_modules: the map draws points without outlines")
+    url = f"/vendor/world-atlas/{atlas.version}/countries-110m.json"
+    assert url in query_page(client)
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert YEAR in response.headers["Cache-Control"]
+    assert response.get_json()["type"] == "Topology"
+    assert client.get(f"/vendor/world-atlas/{atlas.version}/countries-10m.json").status_code == 404
