@@ -76,6 +76,8 @@ class Settings:
     """How the time limit is passed to the engine: 'auto', 'none', or 'NAME:ms' / 'NAME:s' (a query parameter)."""
     release: Path | None = None
     """A release folder (``clip-kg release``) to serve in front of ``engine`` instead of building the data."""
+    node_modules: Path = PROJECT_ROOT / "node_modules"
+    """Where ``npm ci`` (``make setup``) installed the site's front-end libraries, such as the query editor."""
 
     @property
     def query_pool_size(self) -> int:
@@ -183,6 +185,7 @@ SETTING_TYPES: dict[str, type] = {
     "engine": str,
     "engine_timeout": str,
     "release": Path,
+    "node_modules": Path,
 }
 
 SETTINGS: tuple[tuple[str, str], ...] = (
@@ -254,6 +257,11 @@ SETTINGS: tuple[tuple[str, str], ...] = (
         "'none', or a query parameter as NAME:ms or NAME:s (e.g. timeout:s for Fuseki).",
     ),
     ("release", "A release folder written by 'clip-kg release' to serve in front of the engine, building nothing."),
+    (
+        "node_modules",
+        "Where npm installed the site's front-end libraries (make setup); without YASGUI there, the query page "
+        "is a plain form that says how to get the editor.",
+    ),
 )
 """(name, help) for every field; a test checks that the README lists each one."""
 

@@ -8,12 +8,24 @@ from server.config import Settings
 from server.kg.build import KnowledgeGraph, build
 from server.kg.progress import Progress, silent
 from server.urls import is_web_url
-from server.web import api, dumps, fairness, home, metadata, observability, protocol, resources, search, vocabulary
+from server.web import (
+    api,
+    dumps,
+    fairness,
+    home,
+    metadata,
+    observability,
+    protocol,
+    resources,
+    search,
+    vendor,
+    vocabulary,
+)
 from server.web.handlers import register_error_handlers
 from server.web.headers import register_security_headers
 from server.web.state import AppState
 
-BLUEPRINTS = (home, protocol, api, dumps, resources, metadata, vocabulary, search)
+BLUEPRINTS = (home, protocol, api, dumps, resources, metadata, vocabulary, search, vendor)
 
 
 def create_app(

@@ -11,6 +11,8 @@ their Location is cut back to a path here (absolute URLs of the site come from t
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from http import HTTPStatus
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,6 +31,35 @@ PAGE_POLICY = "; ".join(
     )
 )
 """The Content-Security-Policy of an HTML page: this server's own files, nothing inline, never framed."""
+COLUMN_RESIZER_STYLES = (
+    " .grip-resizable{table-layout:fixed;} .grip-resizable > tbody > tr > td, .grip-resizable > tbody > tr > th"
+    "{overflow:hidden} .grip-padding > tbody > tr > td, .grip-padding > tbody > tr > th{padding-left:0!important;"
+    " padding-right:0!important;} .grip-container{ height:0px; position:relative;} .grip-handle{margin-left:-5px;"
+    " position:absolute; z-index:5; } .grip-handle .grip-resizable{position:absolute;background-color:red;"
+    "filter:alpha(opacity=1);opacity:0;width:10px;height:100%;cursor: col-resize;top:0px} .grip-lastgrip"
+    "{position:absolute; width:1px; } .grip-drag{ border-left:1px dotted black;\t} .grip-flex{width:auto!important;}"
+    " .grip-handle.grip-disabledgrip .grip-resizable{cursor:default; display:none;}",
+    "*{cursor:col-resize!important}",
+)
+"""The two <style> elements YASGUI's result table (its column-resizer) adds: its rules, the cursor while dragging."""
+
+
+def style_hash(css: str) -> str:
+    """The CSP source expression that allows one <style> element with exactly this text (CSP 3, section 8.4)."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+EDITOR_POLICY = PAGE_POLICY.replace("img-src 'self'", "img-src 'self' data:").replace(
+    "style-src 'self'", " ".join(("style-src 'self'", *(style_hash(css) for css in COLUMN_RESIZER_STYLES)))
+)
+"""The query page's policy when it runs YASGUI: the page policy, and two things YASGUI needs.
+
+- Images from ``data:`` URLs: its stylesheet draws its icons (the table's sort arrows) as
+  ``url("data:image/png;base64,...")``; a ``data:`` image runs nothing.
+- The two <style> elements its table's column-resizer adds, by the hash of their exact text:
+  no other inline style (no ``'unsafe-inline'``, no style attribute) is allowed.
+Only this page gets it; a test checks the hashes against the installed ``yasgui.min.js``.
+"""
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'"
 """The Content-Security-Policy of any other answer (RDF, JSON, text): nothing to load, never framed."""
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
@@ -42,7 +73,8 @@ def register_security_headers(app: Flask) -> None:
 
 def with_security_headers(response: Response) -> Response:
     """The response with its Content-Security-Policy (by its type), X-Content-Type-Options and Referrer-Policy."""
-    response.headers["Content-Security-Policy"] = PAGE_POLICY if response.mimetype == "text/html" else OTHER_POLICY
+    if response.headers.get("Content-Security-Policy") != EDITOR_POLICY:  # set by the query page only
+        response.headers["Content-Security-Policy"] = PAGE_POLICY if response.mimetype == "text/html" else OTHER_POLICY
     for name, value in HEADERS.items():
         response.headers[name] = value
     return response

@@ -172,7 +172,7 @@ def install(app: Flask) -> None:
 def _surface() -> str:
     if request.blueprint in SURFACES:
         return str(request.blueprint)
-    return "static" if request.endpoint == "static" else "other"
+    return "static" if request.endpoint == "static" or request.blueprint == "vendor" else "other"
 
 
 def _line(status: int, sent: int, seconds: float, error: str) -> str:

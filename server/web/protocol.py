@@ -10,7 +10,9 @@ Service Description (RDF clients) or the query page (browsers).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -25,7 +27,9 @@ from server.engine.service_description import service_description
 from server.errors import BadInput, Forbidden, PayloadTooLarge, UnsupportedMediaType, UriTooLong
 from server.formats import GRAPH_RESULT_FORMATS, HTML, RDF_DOCUMENT_FORMATS, RESULTS_FORMATS, choose
 from server.urls import Urls
+from server.web.headers import EDITOR_POLICY
 from server.web.jobs import answer_response, run_job
+from server.web.libraries import MAKE_SETUP, Library, installed, yasgui
 from server.web.negotiation import format_parameters, prefers, requested_format
 from server.web.state import absolute_url, state
 
@@ -34,6 +38,23 @@ blueprint = Blueprint("sparql", __name__)
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
+COMMON_PREFIXES = (
+    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("owl", "http://www.w3.org/2002/07/owl#"),
+    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+)
+"""Prefixes the query editor offers for any data, besides the data's own."""
+EDITOR_PLUGINS = ("table", "map", "response")
+"""The result views, in tab order: YASR's table and response, our map (static/editor.js); boolean and error show
+by themselves."""
+DEFAULT_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?thing ?label WHERE {
+  ?thing rdfs:label ?label .
+}
+LIMIT 10
+"""
+"""The query of a new editor tab."""
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Content-Type, Content-Length, Vary, Retry-After",
@@ -217,7 +238,9 @@ def describe_or_show_page() -> BaseResponse:
 
 
 def _page(query: str, autorun: bool) -> BaseResponse:
+    """The query page: YASGUI when npm installed it, else the plain form that says how to get it."""
     current = state()
+    library = yasgui(current.settings.node_modules)
     html = render_template(
         "query.html",
         endpoint=absolute_url(url_for("sparql.endpoint")),
@@ -228,8 +251,42 @@ def _page(query: str, autorun: bool) -> BaseResponse:
         autorun=autorun,
         results_formats=RESULTS_FORMATS,
         graph_formats=GRAPH_RESULT_FORMATS,
+        editor=_editor(library, current.prefixes, current.settings.base_uri) if library else None,
+        make_setup=MAKE_SETUP,
     )
-    return _with_headers(Response(html, mimetype="text/html"), negotiated=True)
+    response = Response(html, mimetype="text/html")
+    if library:
+        response.headers["Content-Security-Policy"] = EDITOR_POLICY
+    return _with_headers(response, negotiated=True)
+
+
+def _editor(library: Library, prefixes: Sequence[tuple[str, str]], base: str) -> dict[str, Any]:
+    """The URLs of YASGUI's files and the configuration ``static/editor.js`` gives it.
+
+    The editor sends queries with POST (a form), as the plain form did: any length fits
+    (GET stops at the query-string limit sooner, in proxies too) and the query text stays out
+    of access logs. A query in the page's URL (``?query=``, a shared link) opens in a tab and runs.
+    The map view draws country outlines when world-atlas is installed, the points alone if not.
+    """
+    known = {prefix: namespace for prefix, namespace in (*COMMON_PREFIXES, *prefixes) if prefix}
+    atlas = installed("world-atlas", state().settings.node_modules)
+    return {
+        "js": _vendor_url(library, "yasgui.min.js"),
+        "css": _vendor_url(library, "yasgui.min.css"),
+        "config": {
+            "endpoint": url_for("sparql.endpoint"),
+            "method": "POST",
+            "prefixes": dict(sorted(known.items())),
+            "persistenceId": f"clip-kg {base}",
+            "plugins": list(EDITOR_PLUGINS),
+            "defaultQuery": DEFAULT_QUERY,
+            "outlines": _vendor_url(atlas, "countries-110m.json") if atlas else None,
+        },
+    }
+
+
+def _vendor_url(library: Library, name: str) -> str:
+    return url_for("vendor.library_file", package=library.name, version=library.version, name=name)
 
 
 def _with_headers(response: BaseResponse, negotiated: bool) -> BaseResponse:
