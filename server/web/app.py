@@ -13,6 +13,7 @@ from server.web import (
     dumps,
     fairness,
     home,
+    language,
     metadata,
     observability,
     protocol,
@@ -46,5 +47,6 @@ def create_app(
     register_error_handlers(app)
     observability.install(app)
     fairness.install(app, settings)  # after observability: a refusal before parsing has its request id and log line
+    language.install(app)
     register_security_headers(app)
     return app
