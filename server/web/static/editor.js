@@ -267,12 +267,33 @@
       tab.setRequestConfig({ method: config.method });
     });
     window.clipYasgui = yasgui; // for the browser tests and the curious
+    yasgui.on("queryResponse", () => setTimeout(() => accessible(yasgui), 0));
+    accessible(yasgui);
+    ["tabAdd", "tabChange", "tabSelect"].forEach((event) => yasgui.on(event, () => setTimeout(() => accessible(yasgui), 0)));
 
     document.querySelectorAll(".example").forEach((item) => {
       item.querySelector(".example-load").addEventListener("click", () => loadExample(yasgui, item));
     });
     window.clipEditorReadyAt = performance.now(); // when the page became usable, for the browser tests
     document.documentElement.classList.add("editor-ready");
+  }
+
+  // What YASGUI leaves out for screen readers (axe-core finds it): names for the editor's
+  // text field and the table's page-size menu, and a tab list whose only children are tabs
+  // (its "+" button sits in it).
+  function accessible(yasgui) {
+    document.querySelectorAll(".CodeMirror textarea").forEach((field) => {
+      field.setAttribute("aria-label", "SPARQL query");
+    });
+    document.querySelectorAll(".yasr select.tableSizer").forEach((select) => {
+      select.setAttribute("aria-label", "Rows per page");
+    });
+    document.querySelectorAll(".tabsList .addTab").forEach((button) => {
+      button.parentElement.setAttribute("role", "none");
+      button.setAttribute("role", "tab");
+      button.setAttribute("aria-selected", "false");
+    });
+    return yasgui;
   }
 
   if (document.readyState === "loading") {
