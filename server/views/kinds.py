@@ -4,7 +4,8 @@ A city shows its country, modules, case studies, policies and a map; a module th
 cities its sources count against those identified here, its reports and topics; a
 publication its authors, citations and where to read it; an organisation its roles and
 publications; a person their publications and roles; a source its URLs, kind and what
-it supports. Templates: ``templates/kinds/<kind>.html``.
+it supports; a finding its words, scope and report. Any resource adds the findings about it
+and the values sources claim for it (``findings``). Templates: ``templates/kinds/<kind>.html``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from server.engine.interface import Engine
 from server.engine.terms import Iri, Literal
 from server.urls import is_web_url
-from server.views import citations
+from server.views import citations, findings
 from server.views.describer import Describer, Term
 from server.views.maps import basemap
 from server.views.naming import SKOS, natural
@@ -46,8 +47,12 @@ class Section:
         return f"kinds/{self.kind}.html"
 
 
-def sections(describer: Describer, iri: str, classes: set[str]) -> list[Section]:
-    """The sections of every kind the resource belongs to."""
+def sections(describer: Describer, iri: str, classes: set[str], linked_by: set[str] | None = None) -> list[Section]:
+    """The sections of every kind the resource belongs to, then what the sources say about it.
+
+    ``linked_by`` (the properties of its incoming links, when the page has counted them)
+    spares the query for findings and claims on a resource that none points at.
+    """
     builders: dict[str, tuple[str, Callable[[Describer, str, set[str]], Row]]] = {
         "city": ("City", city),
         "module": ("ResearchModule", module),
@@ -56,11 +61,25 @@ def sections(describer: Describer, iri: str, classes: set[str]) -> list[Section]
         "person": ("Person", person),
         "source": ("Source", source),
     }
-    return [
+    shown = [
         Section(kind, build(describer, iri, classes))
         for kind, (local, build) in builders.items()
         if describer.term(local).value in classes
     ]
+    return shown + said(describer, iri, classes, linked_by)
+
+
+def said(describer: Describer, iri: str, classes: set[str], linked_by: set[str] | None = None) -> list[Section]:
+    """What the sources say beside the resource's own statements: a finding's own part, the findings about the
+    resource (and its policies) and the values sources claim for it; each only when there is something."""
+    pointing = {describer.term(local).value for local in ("findingAbout", "claimAbout", "policyOf")}
+    asked = linked_by is None or bool(pointing & linked_by)
+    found, claims = findings.related(describer, iri) if asked else ({}, [])
+    is_finding = describer.term("Finding").value in classes
+    own = [Section("finding", findings.finding_page(describer, iri))] if is_finding else []
+    about = [Section("findings", {"rows": findings.finding_rows(describer, iri, found)})] if found else []
+    claimed = [Section("claims", {"rows": findings.claim_rows(describer, claims)})] if claims else []
+    return own + about + claimed
 
 
 def _views(describer: Describer, iri: str, local: str) -> list[Term]:
@@ -116,6 +135,10 @@ def _works(describer: Describer, iris: list[str]) -> list[Row]:
 def city(describer: Describer, iri: str, classes: set[str]) -> Row:
     """Country, modules (with evidence), case studies, policies and the map."""
     parts = describer.subjects(describer.term("participant"), iri)
+    policies_of = describer.subjects(describer.term("policyOf"), iri)
+    levels = {o.value for node in parts for o in describer.objects(node, describer.term("evidenceLevel"))}
+    ties = {o.value for node in policies_of for o in describer.objects(node, describer.term("clipTie"))}
+    describer.prefetch(levels | ties)  # their names: one query, not one per evidence level and tie
     modules = sorted((_participation(describer, p, "inModule") for p in parts), key=lambda row: row["number"])
     policies = [
         {
@@ -124,7 +147,7 @@ def city(describer: Describer, iri: str, classes: set[str]) -> Row:
             "modules": _views(describer, policy, "relatedModule"),
             "start": describer.value(policy, describer.term("startDate")),
         }
-        for policy in describer.subjects(describer.term("policyOf"), iri)
+        for policy in policies_of
     ]
     return {
         "country": _first(describer, iri, "country"),

@@ -19,7 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDFS
 
 from server.engine.terms import Iri, Quad
-from server.views import citations, kinds
+from server.views import citations, findings, kinds
 from server.views.describer import Describer, SourceRef, Term
 from server.views.metadata import node as rdflib_term
 from server.views.naming import DCT, RDF, natural
@@ -62,6 +62,8 @@ class Statement:
     other: Term
     graphs: tuple[str, ...]
     sources: tuple[SourceRef, ...]
+    evidence: tuple[findings.Evidence, ...] = ()
+    """The evidence of this one triple where an rdf:Statement gives it (e.g. the project description alone)."""
 
     @property
     def inferred(self) -> bool:
@@ -116,15 +118,25 @@ def _group_order(describer: Describer, predicate: str, nodes: dict[Any, set[str]
     return (not asserted, describer.name(predicate).lower())
 
 
-def outgoing_groups(describer: Describer, iri: str, quads: Iterable[Quad]) -> list[Group]:
-    """Every outgoing statement but rdf:type (shown as the types), grouped by property."""
+def outgoing_groups(
+    describer: Describer, iri: str, quads: Iterable[Quad], evidence: findings.StatementEvidence | None = None
+) -> list[Group]:
+    """Every outgoing statement but rdf:type (shown as the types), grouped by property, each with the evidence
+    of its own triple where ``evidence`` (``findings.statement_evidence``) has some."""
     grouped = _collect(quads, outgoing=True, base=describer.data.base)
     grouped.pop(RDF + "type", None)
     sources = describer.sources(iri)
+    evidence = evidence or {}
     groups = []
     for predicate in sorted(grouped, key=lambda p: _group_order(describer, p, grouped[p])):
         rows = [
-            Statement(describer.view_iri(predicate), describer.view(node), _graphs(graphs), sources)
+            Statement(
+                describer.view_iri(predicate),
+                describer.view(node),
+                _graphs(graphs),
+                sources,
+                tuple(evidence.get((predicate, findings.term_key(node)), ())),
+            )  # fmt: skip
             for node, graphs in grouped[predicate].items()
         ]
         rows.sort(key=lambda row: (GRAPH_ORDER.get(row.graphs[0], 3), natural(row.other.text), row.other.value))
@@ -234,6 +246,10 @@ def page_context(data: Published, iri: str, languages: list[str], args: Mapping[
     describer.prefetch(source.value for source in describer.objects(iri, Iri(DCT + "source")))
     classes = describer.classes(iri)
     label = describer.label(iri)
+    incoming = incoming_groups(describer, iri, args)
+    # Statement nodes point at the resource with rdf:subject: only then is their evidence asked for.
+    named = any(group.predicate.value == RDF + "subject" for group in incoming)
+    evidence = findings.statement_evidence(describer, iri) if named else {}
     return {
         "iri": iri,
         "urls": urls,
@@ -242,9 +258,9 @@ def page_context(data: Published, iri: str, languages: list[str], args: Mapping[
         "title": describer.name(iri),
         "types": _types(describer, outgoing),
         "sources": describer.sources(iri),
-        "statements": outgoing_groups(describer, iri, outgoing),
-        "incoming": incoming_groups(describer, iri, args),
-        "sections": kinds.sections(describer, iri, classes),
+        "statements": outgoing_groups(describer, iri, outgoing, evidence),
+        "incoming": incoming,
+        "sections": kinds.sections(describer, iri, classes, {group.predicate.value for group in incoming}),
         "jsonld": citations.json_ld(describer, iri, classes),
         "variants": [(extension, name, urls.document(iri, extension)) for extension, name in VARIANTS],
     }
