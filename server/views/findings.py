@@ -15,29 +15,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from server.engine.terms import Iri, Literal
+from server.engine.terms import Iri, Literal, sparql_term
 from server.engine.terms import Term as EngineTerm
 from server.views.describer import Describer, SourceRef, Term
 from server.views.naming import DCT, RDF, SKOS, natural
 
 Row = dict[str, Any]
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RELATED = """SELECT DISTINCT ?about ?node ?via WHERE {
-  { ?node <https://w3id.org/clip-network/def/findingAbout> ?about }
-  UNION { ?node <https://w3id.org/clip-network/def/findingAbout> ?via .
-          ?via <https://w3id.org/clip-network/def/policyOf> ?about }
-  UNION { ?node <https://w3id.org/clip-network/def/claimAbout> ?about }
-}"""
+RELATED = """SELECT DISTINCT ?about ?node ?via WHERE {{
+  {{ ?node {findingAbout} ?about }}
+  UNION {{ ?node {findingAbout} ?via . ?via {policyOf} ?about }}
+  UNION {{ ?node {claimAbout} ?about }}
+}}"""
 """The findings about a resource or about its policies (?via), and the claims about it. ?about is bound by
-substitution, so it is projected (Oxigraph binds only projected variables, SEP-0007)."""
-STATEMENT_EVIDENCE = """SELECT ?subject ?statement ?p ?o ?level ?source ?id WHERE {
+substitution, so it is projected (Oxigraph binds only projected variables, SEP-0007). The dataset's own
+terms are filled in by ``_query``."""
+STATEMENT_EVIDENCE = """SELECT ?subject ?statement ?p ?o ?level ?source ?id WHERE {{
   ?statement <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?subject ;
              <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> ?p ;
              <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> ?o ;
-             <https://w3id.org/clip-network/def/evidenceLevel> ?level .
-  OPTIONAL { ?statement <http://purl.org/dc/terms/source> ?source .
-             OPTIONAL { ?source <https://w3id.org/clip-network/def/sourceId> ?id } }
-}"""
+             {evidenceLevel} ?level .
+  OPTIONAL {{ ?statement <http://purl.org/dc/terms/source> ?source . OPTIONAL {{ ?source {sourceId} ?id }} }}
+}}"""
 """The statement nodes that name a triple of the resource (bound as ?subject), with their evidence and sources."""
 KINDS = (("Recommendation", "recommendation"), ("LocalFigure", "figure"), ("Finding", "finding"))
 """A finding's kind by its most specific class, as the findings query names it."""
@@ -66,6 +65,12 @@ class Evidence:
     sources: tuple[SourceRef, ...]
 
 
+def _query(describer: Describer, template: str) -> str:
+    """A query with the dataset's own terms (``Describer.term``) written in."""
+    locals_ = ("findingAbout", "policyOf", "claimAbout", "evidenceLevel", "sourceId")
+    return template.format(**{local: sparql_term(describer.term(local)) for local in locals_})
+
+
 def related(describer: Describer, iri: str) -> tuple[dict[str, str], list[str]]:
     """(finding → the policy through which it is about the resource, or ''), and the value claims about it.
 
@@ -73,7 +78,7 @@ def related(describer: Describer, iri: str) -> tuple[dict[str, str], list[str]]:
     and properties, are then prefetched in two more.
     """
     reached: dict[str, str] = {}
-    for row in describer.data.engine.rows(RELATED, about=Iri(iri)):
+    for row in describer.data.engine.rows(_query(describer, RELATED), about=Iri(iri)):
         node, via = row["node"].value, row["via"].value if "via" in row else ""
         reached[node] = "" if not via or reached.get(node) == "" else via
     describer.prefetch(reached)
@@ -191,7 +196,7 @@ def term_key(term: Term | EngineTerm) -> tuple[str, str, str]:
 def statement_evidence(describer: Describer, iri: str) -> StatementEvidence:
     """(predicate, object key) → the evidence of that triple of the resource: one query for all its statements."""
     found: dict[str, Row] = {}
-    for row in describer.data.engine.rows(STATEMENT_EVIDENCE, subject=Iri(iri)):
+    for row in describer.data.engine.rows(_query(describer, STATEMENT_EVIDENCE), subject=Iri(iri)):
         level = row["level"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
         if level not in EXPLAINED:
             continue
