@@ -7,8 +7,9 @@ from rdflib import RDF, RDFS, XSD, Dataset, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from server.engine.embedded import EmbeddedEngine
-from server.views import findings
-from server.views.describer import Describer
+from server.engine.terms import Iri
+from server.views import kinds, resource
+from server.views.describer import Describer, term_key
 
 from .published import BASE, Data
 
@@ -58,23 +59,23 @@ def data() -> Data:
 
 def test_values_that_differ_only_in_their_qualifier_are_disputed(data: Data) -> None:
     describer = Describer(data, ["en"])
-    _, claims = findings.related(describer, str(POLICY))
-    (row,) = findings.claim_rows(describer, claims)
+    _, claims = kinds.related(describer, str(POLICY))
+    (row,) = kinds.claim_rows(describer, claims)
     assert row["disputed"] and {v["qualifier"] for v in row["values"]} == {"about", ""}
 
 
 def test_values_that_agree_are_not_disputed(data: Data) -> None:
     describer = Describer(data, ["en"])
-    _, claims = findings.related(describer, str(CITY))
-    (row,) = findings.claim_rows(describer, claims)
+    _, claims = kinds.related(describer, str(CITY))
+    (row,) = kinds.claim_rows(describer, claims)
     assert not row["disputed"] and len(row["values"]) == 2
 
 
 def test_a_city_has_its_own_findings_and_those_about_its_policies(data: Data) -> None:
     describer = Describer(data, ["en"])
-    found, _ = findings.related(describer, str(CITY))
+    found, _ = kinds.related(describer, str(CITY))
     assert found == {str(ID["finding/advice"]): "", str(ID["finding/figure"]): str(POLICY)}
-    rows = findings.finding_rows(describer, str(CITY), found)
+    rows = kinds.finding_rows(describer, str(CITY), found)
     assert [(row["kind"], row["also"][0].value if row["also"] else None) for row in rows] == [
         ("recommendation", None),
         ("figure", str(POLICY)),
@@ -84,12 +85,12 @@ def test_a_city_has_its_own_findings_and_those_about_its_policies(data: Data) ->
 
 def test_the_evidence_of_a_statement_is_keyed_by_its_triple(data: Data) -> None:
     describer = Describer(data, ["en"])
-    evidence = findings.statement_evidence(describer, str(THING))
-    (title,) = data.engine.quads(findings.Iri(str(THING)), str(DCTERMS.title))
-    (found,) = evidence[(str(DCTERMS.title), findings.term_key(title.object))]
+    evidence = resource.statement_evidence(describer, str(THING))
+    (title,) = data.engine.quads(Iri(str(THING)), str(DCTERMS.title))
+    (found,) = evidence[(str(DCTERMS.title), term_key(title.object))]
     assert (found.statement, found.badge, [s.text for s in found.sources]) == (
         str(ID["statement/title"]),
         "S0 only",
         ["S0"],
     )
-    assert (str(RDFS.comment), findings.term_key(title.object)) not in evidence  # the same value, another property
+    assert (str(RDFS.comment), term_key(title.object)) not in evidence  # the same value, another property
