@@ -7,8 +7,9 @@ A ``Lookup`` (names in the reader's languages) that also turns engine terms into
 from __future__ import annotations
 
 from dataclasses import dataclass
+from string import Formatter
 
-from server.engine.terms import Iri
+from server.engine.terms import Iri, sparql_term
 from server.engine.terms import Literal as LiteralTerm
 from server.engine.terms import Term as EngineTerm
 from server.urls import is_web_url
@@ -82,3 +83,17 @@ class Describer(Lookup):
     def _short(self, source: str) -> str:
         """clip:sourceId, else the last segment of the IRI."""
         return self.value(source, self.term("sourceId")) or source.rstrip("/#").rsplit("/", 1)[-1]
+
+    def with_terms(self, template: str) -> str:
+        """A query whose ``{local}`` fields are the dataset's own terms (``term``), written as IRIs."""
+        fields = {name for _, name, _, _ in Formatter().parse(template) if name}
+        return template.format(**{name: sparql_term(self.term(name)) for name in fields})
+
+
+def term_key(term: Term | EngineTerm) -> tuple[str, str, str]:
+    """What makes two values the same: value, language (case-blind) and datatype."""
+    if isinstance(term, Term):
+        return term.value, term.lang.lower(), term.datatype
+    if isinstance(term, LiteralTerm):  # engines differ on whether a plain or tagged literal names its datatype
+        return term.value, term.language.lower(), "" if term.language else term.datatype or XSD + "string"
+    return term.value, "", ""

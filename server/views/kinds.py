@@ -4,7 +4,10 @@ A city shows its country, modules, case studies, policies and a map; a module th
 cities its sources count against those identified here, its reports and topics; a
 publication its authors, citations and where to read it; an organisation its roles and
 publications; a person their publications and roles; a source its URLs, kind and what
-it supports. Templates: ``templates/kinds/<kind>.html``.
+it supports; a finding its words, scope and report. Any resource adds the findings about it
+(on a city's page also those about its policies) and, side by side, the values sources
+claim for one of its properties (``clip:ValueClaim``), marked disputed where they differ;
+both in one query, then through the page's prefetch. Templates: ``templates/kinds/<kind>.html``.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from server.engine.interface import Engine
 from server.engine.terms import Iri, Literal
 from server.urls import is_web_url
 from server.views import citations
-from server.views.describer import Describer, Term
+from server.views.describer import Describer, Term, term_key
 from server.views.maps import basemap
-from server.views.naming import SKOS, natural
+from server.views.naming import DCT, RDF, SKOS, natural
 
 Row = dict[str, Any]
 MAP_WIDTH = 560
@@ -31,6 +34,18 @@ MAP_QUERY = """SELECT ?city ?lat ?long ?class WHERE {
   ?city a ?class ; <http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat ;
         <http://www.w3.org/2003/01/geo/wgs84_pos#long> ?long .
 }"""
+RELATED = """SELECT DISTINCT ?about ?node ?via WHERE {{
+  {{ ?node {findingAbout} ?about }}
+  UNION {{ ?node {findingAbout} ?via . ?via {policyOf} ?about }}
+  UNION {{ ?node {claimAbout} ?about }}
+}}"""
+"""The findings about a resource or about its policies (?via), and the claims about it. ?about is bound by
+substitution, so it is projected (Oxigraph binds only projected variables, SEP-0007). The dataset's own
+terms are filled in by ``Describer.with_terms``."""
+KINDS = (("Recommendation", "recommendation"), ("LocalFigure", "figure"), ("Finding", "finding"))
+"""A finding's kind by its most specific class, as the findings query names it."""
+LINKS = ("reportedIn", "findingAbout", "claimedProperty")
+"""What a finding or claim links to whose names its row shows."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +61,12 @@ class Section:
         return f"kinds/{self.kind}.html"
 
 
-def sections(describer: Describer, iri: str, classes: set[str]) -> list[Section]:
-    """The sections of every kind the resource belongs to."""
+def sections(describer: Describer, iri: str, classes: set[str], linked_by: set[str] | None = None) -> list[Section]:
+    """The sections of every kind the resource belongs to, then what the sources say about it.
+
+    ``linked_by`` (the properties of its incoming links, when the page has counted them)
+    spares the query for findings and claims on a resource that none points at.
+    """
     builders: dict[str, tuple[str, Callable[[Describer, str, set[str]], Row]]] = {
         "city": ("City", city),
         "module": ("ResearchModule", module),
@@ -56,11 +75,25 @@ def sections(describer: Describer, iri: str, classes: set[str]) -> list[Section]
         "person": ("Person", person),
         "source": ("Source", source),
     }
-    return [
+    shown = [
         Section(kind, build(describer, iri, classes))
         for kind, (local, build) in builders.items()
         if describer.term(local).value in classes
     ]
+    return shown + said(describer, iri, classes, linked_by)
+
+
+def said(describer: Describer, iri: str, classes: set[str], linked_by: set[str] | None = None) -> list[Section]:
+    """What the sources say beside the resource's own statements: a finding's own part, the findings about the
+    resource (and its policies) and the values sources claim for it; each only when there is something."""
+    pointing = {describer.term(local).value for local in ("findingAbout", "claimAbout", "policyOf")}
+    asked = linked_by is None or bool(pointing & linked_by)
+    found, claims = related(describer, iri) if asked else ({}, [])
+    is_finding = describer.term("Finding").value in classes
+    own = [Section("finding", finding_page(describer, iri))] if is_finding else []
+    about = [Section("findings", {"rows": finding_rows(describer, iri, found)})] if found else []
+    claimed = [Section("claims", {"rows": claim_rows(describer, claims)})] if claims else []
+    return own + about + claimed
 
 
 def _views(describer: Describer, iri: str, local: str) -> list[Term]:
@@ -116,6 +149,10 @@ def _works(describer: Describer, iris: list[str]) -> list[Row]:
 def city(describer: Describer, iri: str, classes: set[str]) -> Row:
     """Country, modules (with evidence), case studies, policies and the map."""
     parts = describer.subjects(describer.term("participant"), iri)
+    policies_of = describer.subjects(describer.term("policyOf"), iri)
+    levels = {o.value for node in parts for o in describer.objects(node, describer.term("evidenceLevel"))}
+    ties = {o.value for node in policies_of for o in describer.objects(node, describer.term("clipTie"))}
+    describer.prefetch(levels | ties)  # their names: one query, not one per evidence level and tie
     modules = sorted((_participation(describer, p, "inModule") for p in parts), key=lambda row: row["number"])
     policies = [
         {
@@ -124,7 +161,7 @@ def city(describer: Describer, iri: str, classes: set[str]) -> Row:
             "modules": _views(describer, policy, "relatedModule"),
             "start": describer.value(policy, describer.term("startDate")),
         }
-        for policy in describer.subjects(describer.term("policyOf"), iri)
+        for policy in policies_of
     ]
     return {
         "country": _first(describer, iri, "country"),
@@ -303,3 +340,112 @@ def source(describer: Describer, iri: str, classes: set[str]) -> Row:
         "supports": [literal.value for literal in literals],
         "cited_by": len(cited_by - {Iri(iri)}),
     }
+
+
+def related(describer: Describer, iri: str) -> tuple[dict[str, str], list[str]]:
+    """(finding → the policy through which it is about the resource, or ''), and the value claims about it.
+
+    One query for both; their statements, and the names of their sources, reports, scopes
+    and properties, are then prefetched in two more.
+    """
+    reached: dict[str, str] = {}
+    for row in describer.data.engine.rows(describer.with_terms(RELATED), about=Iri(iri)):
+        node, via = row["node"].value, row["via"].value if "via" in row else ""
+        reached[node] = "" if not via or reached.get(node) == "" else via
+    describer.prefetch(reached)
+    findings = {node: via for node, via in reached.items() if describer.objects(node, describer.term("findingText"))}
+    claims = sorted(node for node in reached if describer.objects(node, describer.term("claimedProperty")))
+    nodes = [*findings, *claims]
+    linked = {
+        o.value
+        for node in nodes
+        for predicate in (*(describer.term(local) for local in LINKS), Iri(DCT + "source"))
+        for o in describer.objects(node, predicate)
+        if isinstance(o, Iri)
+    }
+    describer.prefetch(linked | {via for via in findings.values() if via})
+    return findings, claims
+
+
+def _text(describer: Describer, node: str, local: str) -> Term | None:
+    found = describer.objects(node, describer.term(local))
+    return describer.view(found[0]) if found else None
+
+
+def _kind(describer: Describer, node: str) -> str:
+    types = {o.value for o in describer.objects(node, Iri(RDF + "type"))}
+    return next((kind for local, kind in KINDS if describer.term(local).value in types), "finding")
+
+
+def _note(describer: Describer, node: str) -> Term | None:
+    notes = describer.objects(node, Iri(SKOS + "note"))
+    english = [n for n in notes if isinstance(n, Literal) and n.language.lower().startswith("en")]
+    return describer.view((english or notes)[0]) if notes else None
+
+
+def finding_rows(describer: Describer, iri: str, findings: dict[str, str]) -> list[Row]:
+    """Each finding as its section row: text (quoted or not), kind, sources, report, date, note, and what else
+    it is about (on a city's page, the policy)."""
+    rows = []
+    for node, via in findings.items():
+        rows.append(
+            {
+                "finding": describer.view_iri(node),
+                "kind": _kind(describer, node),
+                "text": _text(describer, node, "findingText"),
+                "quoted": bool(describer.objects(node, describer.term("quotation"))),
+                "sources": describer.sources(node),
+                "reports": [describer.view(o) for o in describer.objects(node, describer.term("reportedIn"))],
+                "as_of": describer.value(node, describer.term("asOf")),
+                "note": _note(describer, node),
+                "via": describer.view_iri(via) if via else None,
+                "also": [
+                    describer.view(o) for o in describer.objects(node, describer.term("findingAbout")) if o.value != iri
+                ],
+            }
+        )
+    order = {kind: n for n, (_, kind) in enumerate(reversed(KINDS))}
+    return sorted(rows, key=lambda row: (row["via"] is not None, order[row["kind"]], natural(row["finding"].text)))
+
+
+def finding_page(describer: Describer, iri: str) -> Row:
+    """A finding's own page: its kind, words, what it is about, report, date, note and sources."""
+    describer.prefetch(o.value for local in LINKS for o in describer.objects(iri, describer.term(local)))
+    return {
+        "kind": _kind(describer, iri),
+        "text": _text(describer, iri, "findingText"),
+        "quoted": bool(describer.objects(iri, describer.term("quotation"))),
+        "about": [describer.view(o) for o in describer.objects(iri, describer.term("findingAbout"))],
+        "reports": [describer.view(o) for o in describer.objects(iri, describer.term("reportedIn"))],
+        "as_of": describer.value(iri, describer.term("asOf")),
+        "note": _note(describer, iri),
+        "sources": describer.sources(iri),
+    }
+
+
+def claim_rows(describer: Describer, claims: list[str]) -> list[Row]:
+    """One row per claimed property: each value with its qualifier, date, note and sources.
+
+    The row is disputed when the values (with their qualifiers) differ.
+    """
+    by_property: dict[str, list[Row]] = {}
+    for claim in claims:
+        prop = describer.value(claim, describer.term("claimedProperty")) or ""
+        for value in describer.objects(claim, describer.term("claimedValue")):
+            qualifier = describer.value(claim, describer.term("countQualifier")) or ""
+            by_property.setdefault(prop, []).append(
+                {
+                    "claim": describer.view_iri(claim),
+                    "value": describer.view(value),
+                    "qualifier": "" if qualifier == "exactly" else qualifier,
+                    "as_of": describer.value(claim, describer.term("asOf")),
+                    "note": _note(describer, claim),
+                    "sources": describer.sources(claim),
+                }
+            )
+    rows = []
+    for prop, values in by_property.items():
+        values.sort(key=lambda v: (natural(str(v["value"].value)), [natural(s.text) for s in v["sources"]]))
+        distinct = {(v["qualifier"], term_key(v["value"])) for v in values}
+        rows.append({"property": describer.view_iri(prop), "values": values, "disputed": len(distinct) > 1})
+    return sorted(rows, key=lambda row: row["property"].text.lower())

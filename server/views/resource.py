@@ -3,8 +3,9 @@
 The page names the resource in the reader's language (marking a fallback), lists its
 types, every outgoing statement and its incoming links grouped by property and paged,
 each statement marked with the graph it is in (asserted, inferred, ontology) and the
-sources of its subject. Sections by kind (``page_kinds``) add to this generic page only
-when the resource has their classes.
+sources of its subject, and with its own evidence where an ``rdf:Statement`` names it
+(e.g. "S0 only": it rests on the project description alone). Sections by kind
+(``page_kinds``) add to this generic page only when the resource has their classes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from rdflib.namespace import FOAF, RDFS
 
 from server.engine.terms import Iri, Quad
 from server.views import citations, kinds
-from server.views.describer import Describer, SourceRef, Term
+from server.views.describer import Describer, SourceRef, Term, term_key
 from server.views.metadata import node as rdflib_term
 from server.views.naming import DCT, RDF, natural
 from server.views.published import Published
@@ -34,6 +35,22 @@ INCOMING_COUNTS = "SELECT ?p ?o (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o } GR
 """Oxigraph binds only projected variables (SEP-0007), so the bound ?o is projected and grouped on."""
 GRAPH_ORDER = {"asserted": 0, "inferred": 1, "ontology": 2}
 VARIANTS = (("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD"), ("rdf", "RDF/XML"))
+STATEMENT_EVIDENCE = """SELECT ?subject ?statement ?p ?o ?level ?source ?id WHERE {{
+  ?statement <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?subject ;
+             <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> ?p ;
+             <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> ?o ;
+             {evidenceLevel} ?level .
+  OPTIONAL {{ ?statement <http://purl.org/dc/terms/source> ?source . OPTIONAL {{ ?source {sourceId} ?id }} }}
+}}"""
+"""The statement nodes that name a triple of the resource (bound as ?subject), with their evidence and sources."""
+EXPLAINED = {
+    "ProjectDescriptionOnly": (
+        "S0 only",
+        "This statement rests on the project description (S0) alone: no other source seen confirms it, "
+        "though other sources show that the resource exists.",
+    ),
+}
+"""Evidence levels a statement row is marked with: the badge and its title."""
 
 
 def resource_graph(data: Published, iri: str) -> Graph:
@@ -55,6 +72,21 @@ def resource_graph(data: Published, iri: str) -> Graph:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """The evidence of one statement: its rdf:Statement node, level, badge text, explanation and sources."""
+
+    statement: str
+    level: str
+    badge: str
+    explanation: str
+    sources: tuple[SourceRef, ...]
+
+
+StatementEvidence = dict[tuple[str, tuple[str, str, str]], list["Evidence"]]
+"""(predicate IRI, ``term_key`` of the object) → the evidence of that triple."""
+
+
+@dataclass(frozen=True)
 class Statement:
     """One triple, seen from the page's resource, with the graphs holding it and its sources."""
 
@@ -62,6 +94,8 @@ class Statement:
     other: Term
     graphs: tuple[str, ...]
     sources: tuple[SourceRef, ...]
+    evidence: tuple[Evidence, ...] = ()
+    """The evidence of this one triple where an rdf:Statement gives it (e.g. the project description alone)."""
 
     @property
     def inferred(self) -> bool:
@@ -116,15 +150,25 @@ def _group_order(describer: Describer, predicate: str, nodes: dict[Any, set[str]
     return (not asserted, describer.name(predicate).lower())
 
 
-def outgoing_groups(describer: Describer, iri: str, quads: Iterable[Quad]) -> list[Group]:
-    """Every outgoing statement but rdf:type (shown as the types), grouped by property."""
+def outgoing_groups(
+    describer: Describer, iri: str, quads: Iterable[Quad], evidence: StatementEvidence | None = None
+) -> list[Group]:
+    """Every outgoing statement but rdf:type (shown as the types), grouped by property, each with the evidence
+    of its own triple where ``evidence`` (``statement_evidence``) has some."""
     grouped = _collect(quads, outgoing=True, base=describer.data.base)
     grouped.pop(RDF + "type", None)
     sources = describer.sources(iri)
+    evidence = evidence or {}
     groups = []
     for predicate in sorted(grouped, key=lambda p: _group_order(describer, p, grouped[p])):
         rows = [
-            Statement(describer.view_iri(predicate), describer.view(node), _graphs(graphs), sources)
+            Statement(
+                describer.view_iri(predicate),
+                describer.view(node),
+                _graphs(graphs),
+                sources,
+                tuple(evidence.get((predicate, term_key(node)), ())),
+            )  # fmt: skip
             for node, graphs in grouped[predicate].items()
         ]
         rows.sort(key=lambda row: (GRAPH_ORDER.get(row.graphs[0], 3), natural(row.other.text), row.other.value))
@@ -225,6 +269,28 @@ def _shown_iris(iri: str, quads: Iterable[Quad]) -> set[str]:
     return shown
 
 
+def statement_evidence(describer: Describer, iri: str) -> StatementEvidence:
+    """(predicate, object key) → the evidence of that triple of the resource: one query for all its statements."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in describer.data.engine.rows(describer.with_terms(STATEMENT_EVIDENCE), subject=Iri(iri)):
+        level = row["level"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        if level not in EXPLAINED:
+            continue
+        entry = found.setdefault(
+            row["statement"].value, {"key": (row["p"].value, term_key(row["o"])), "level": level, "sources": {}}
+        )
+        if "source" in row:
+            source = row["source"].value
+            short = row["id"].value if "id" in row else source.rstrip("/#").rsplit("/", 1)[-1]
+            entry["sources"][source] = SourceRef(source, short, short)
+    evidence: StatementEvidence = {}
+    for statement, entry in sorted(found.items()):
+        badge, explanation = EXPLAINED[entry["level"]]
+        refs = tuple(sorted(entry["sources"].values(), key=lambda ref: natural(ref.text)))
+        evidence.setdefault(entry["key"], []).append(Evidence(statement, entry["level"], badge, explanation, refs))
+    return evidence
+
+
 def page_context(data: Published, iri: str, languages: list[str], args: Mapping[str, str]) -> dict[str, Any]:
     """The template context of resource.html (the web layer adds the links it routes)."""
     describer = Describer(data, languages)
@@ -234,6 +300,10 @@ def page_context(data: Published, iri: str, languages: list[str], args: Mapping[
     describer.prefetch(source.value for source in describer.objects(iri, Iri(DCT + "source")))
     classes = describer.classes(iri)
     label = describer.label(iri)
+    incoming = incoming_groups(describer, iri, args)
+    # Statement nodes point at the resource with rdf:subject: only then is their evidence asked for.
+    named = any(group.predicate.value == RDF + "subject" for group in incoming)
+    evidence = statement_evidence(describer, iri) if named else {}
     return {
         "iri": iri,
         "urls": urls,
@@ -242,9 +312,9 @@ def page_context(data: Published, iri: str, languages: list[str], args: Mapping[
         "title": describer.name(iri),
         "types": _types(describer, outgoing),
         "sources": describer.sources(iri),
-        "statements": outgoing_groups(describer, iri, outgoing),
-        "incoming": incoming_groups(describer, iri, args),
-        "sections": kinds.sections(describer, iri, classes),
+        "statements": outgoing_groups(describer, iri, outgoing, evidence),
+        "incoming": incoming,
+        "sections": kinds.sections(describer, iri, classes, {group.predicate.value for group in incoming}),
         "jsonld": citations.json_ld(describer, iri, classes),
         "variants": [(extension, name, urls.document(iri, extension)) for extension, name in VARIANTS],
     }

@@ -36,6 +36,7 @@ NEEDED = {
     "cities_per_module", "stated_city_counts", "member_cities", "city_module_matrix", "modules_of_city",
     "publications_of_city", "authors_of_module", "publications_by_year", "policies_by_topic",
     "policies_of_city", "organisations_by_role", "timeline", "sources_of_resource", "disputed_facts", "people",
+    "findings",
 }  # fmt: skip
 
 
@@ -611,7 +612,36 @@ def test_timeline_has_every_event_and_every_dated_publication(
 ) -> None:
     events = set(asserted.subjects(RDF.type, CLIP.Event)) | set(asserted.subjects(RDF.type, CLIP.Meeting))
     dated = {p for p in publications(asserted, ontology) if (p, DCTERMS.issued, None) in asserted}
-    assert sorted(column(run(store, "timeline"), "item")) == sorted(str(i) for i in events | dated)
+    claimed = [  # an undated publication once per value claim on its date of issue
+        str(asserted.value(claim, CLIP.claimAbout))
+        for claim in asserted.subjects(CLIP.claimedProperty, DCTERMS.issued)
+        if (asserted.value(claim, CLIP.claimAbout), DCTERMS.issued, None) not in asserted
+    ]
+    assert claimed
+    assert sorted(column(run(store, "timeline"), "item")) == sorted([*(str(i) for i in events | dated), *claimed])
+
+
+@pytest.mark.parametrize(
+    ("publication", "dates"),
+    [
+        ("frankfurt-entrepreneurship-case-study", {("2010", "year", "S107"), ("2011-11-06", "day", "S27")}),
+        ("zurich-intercultural-case-study", {("2009", "year", "copyright"), ("2010-02", "month", "dated")}),
+    ],
+)
+def test_timeline_lists_an_undated_publication_at_each_claimed_date_marked_disputed(
+    store: EmbeddedEngine, publication: str, dates: set[tuple[str, str, str]]
+) -> None:
+    rows = [r for r in run(store, "timeline") if r["item"] == str(PUBLICATION[publication])]
+    assert len(rows) == 2
+    assert {r["disputed"] for r in rows} == {"true"}
+    assert {(r["date"], r["precision"], r["claim"].rsplit("-", 1)[-1]) for r in rows} == {  # type: ignore[union-attr]
+        (date, precision, claim.lower()) for date, precision, claim in dates
+    }
+
+
+def test_timeline_marks_dated_items_undisputed_and_without_a_claim(store: EmbeddedEngine) -> None:
+    rows = [r for r in run(store, "timeline") if r["claim"] is None]
+    assert rows and {r["disputed"] for r in rows} == {"false"}
 
 
 def test_timeline_is_in_date_order_with_undated_items_last(store: EmbeddedEngine) -> None:
@@ -663,7 +693,8 @@ def test_sources_of_resource_agrees_with_the_data(store: EmbeddedEngine, asserte
 def test_disputed_facts_covers_every_claim_once(store: EmbeddedEngine, asserted: Graph) -> None:
     claims = [c for r in run(store, "disputed_facts") for c in (r["claims"] or "").split()]
     counts = set(asserted.subjects(CLIP.statedCityCount, None))  # not S45's researchers
-    expected = counts | set(asserted.subjects(RDF.type, CLIP.PeriodClaim))
+    others = set(asserted.subjects(RDF.type, CLIP.PeriodClaim)) | set(asserted.subjects(RDF.type, CLIP.ValueClaim))
+    expected = counts | others
     assert sorted(claims) == sorted(str(c) for c in expected)
 
 
@@ -676,6 +707,11 @@ def test_disputed_facts_covers_every_claim_once(store: EmbeddedEngine, asserted:
         ("module/intercultural", "count", 2, "true"),
         ("module/intercultural", "period", 2, "true"),
         ("module/entrepreneurship", "period", 1, "false"),
+        ("policy/vienna-startwien", "number of languages", 2, "true"),
+        ("publication/frankfurt-entrepreneurship-case-study", "issued", 2, "true"),
+        ("city/diputacio-de-barcelona", "name as cited", 2, "true"),
+        ("city/brescia", "member of", 2, "true"),
+        ("person/anna-ludwinek", "position title", 2, "true"),
     ],
 )
 def test_disputed_facts_counts_the_different_values(
@@ -695,6 +731,9 @@ def test_disputed_facts_counts_the_different_values(
         ("module/intercultural", "period", "2009", "S5"),
         ("network/clip", "count", "exactly 36 cities from 22 countries", "S15"),
         ("network/clip", "count", "more than 30 cities", "S1, S18, S63, S70, S72, S75"),
+        ("policy/vienna-startwien", "number of languages", "about 20", "S115"),
+        ("policy/vienna-startwien", "number of languages", "exactly 25", "S114"),
+        ("city/diputacio-de-barcelona", "name as cited", "Barcelona (ES)", "S25, S72, S75"),
         ("network/clip", "period", "2006–2012", "S15, S16"),
     ],
 )
@@ -704,6 +743,52 @@ def test_disputed_facts_shows_which_sources_give_each_value(
     rows = run(store, "disputed_facts")
     (row,) = [r for r in rows if (r["subject"], r["kind"], r["value"]) == (str(ID[subject]), kind, value)]
     assert row["sources"] == sources
+
+
+def test_disputed_facts_names_each_subject_once(store: EmbeddedEngine) -> None:
+    rows = run(store, "disputed_facts")
+    keys = [(r["subject"], r["kind"], r["value"]) for r in rows]
+    assert len(keys) == len(set(keys))  # one row per subject, kind and value, whatever names the subject has
+
+
+# --- findings -------------------------------------------------------------------------------
+
+
+def test_findings_lists_every_finding(store: EmbeddedEngine, asserted: Graph) -> None:
+    found = {r["finding"] for r in run(store, "findings")}
+    kinds = (CLIP.Finding, CLIP.Recommendation, CLIP.LocalFigure)
+    assert found == {str(f) for kind in kinds for f in asserted.subjects(RDF.type, kind)}
+
+
+@pytest.mark.parametrize(
+    ("module", "number"), [("housing", 1), ("diversity", 2), ("intercultural", 3), ("entrepreneurship", 4)]
+)
+def test_findings_lists_the_project_descriptions_findings_of_each_module(
+    store: EmbeddedEngine, asserted: Graph, module: str, number: int
+) -> None:
+    rows = [r for r in run(store, "findings") if r["module"] == str(ID[f"module/{module}"]) and r["sources"] == "S0"]
+    expected = {
+        str(f) for f in asserted.subjects(CLIP.findingAbout, ID[f"module/{module}"])
+        if set(asserted.objects(f, DCTERMS.source)) == {ID["source/s0"]}
+    }  # fmt: skip
+    assert expected and {r["finding"] for r in rows} == expected
+    assert {(r["number"], r["quoted"]) for r in rows} == {(str(number), "true")}
+
+
+@pytest.mark.parametrize(
+    ("finding", "kind", "city", "report"),
+    [
+        ("diversity-give-greater-priority", "recommendation", None, None),
+        ("vienna-mingo-budget", "figure", "Vienna", None),
+        ("housing-explicit-and-implicit-measures", "finding", None, "housing-and-integration-of-migrants-in-europe"),
+    ],
+)
+def test_findings_gives_kind_city_and_report(
+    store: EmbeddedEngine, finding: str, kind: str, city: str | None, report: str | None
+) -> None:
+    (row,) = [r for r in run(store, "findings") if r["finding"] == str(ID[f"finding/{finding}"])]
+    assert (row["kind"], row["cityName"]) == (kind, city)
+    assert row["report"] == (str(PUBLICATION[report]) if report else None)
 
 
 # --- finding IRIs ---------------------------------------------------------------------------

@@ -35,6 +35,8 @@ class Counting:
         ("/doc/city/vienna.html", 30),  # 64 names, classes and sources shown
         ("/doc/organisation/eurofound.html", 30),  # 42 publications, each with its kind and modules
         ("/doc/module/housing.html", 30),  # 25 topics in a tree
+        ("/doc/publication/frankfurt-entrepreneurship-case-study.html", 15),  # findings and claimed dates
+        ("/doc/publication/housing-state-of-the-art-report.html", 15),  # statements resting on S0 alone
     ],
 )
 def test_a_resource_page_asks_a_bounded_number_of_queries(app: Flask, path: str, most: int) -> None:

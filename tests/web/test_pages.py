@@ -322,3 +322,103 @@ def test_not_found_page_keeps_hostile_paths_as_text(client: FlaskClient) -> None
 def test_search_refuses_an_offset_that_is_not_a_number(client: FlaskClient, offset: str) -> None:
     response = client.get("/search", query_string={"q": "vienna", "offset": offset})
     assert response.status_code == 400 and "offset must be a non-negative integer" in response.get_data(as_text=True)
+
+
+def section(body: str, name: str) -> str:
+    """The kind section of that id, which must be on the page."""
+    return grab(rf'<section class="kind kind-{name}" id="{name}">(.*?)</section>', body)
+
+
+@pytest.mark.parametrize(
+    ("slug", "finding", "words"),
+    [
+        ("module/entrepreneurship", "entrepreneurship-not-part-of-eu-policy",
+         "“At present, ethnic entrepreneurship is not an important part of the European integration policy"),
+        ("network/clip", "lesson-choose-words-carefully", "Choose the words about migrant status carefully"),
+        ("publication/housing-and-integration-of-migrants-in-europe", "housing-explicit-and-implicit-measures",
+         "The module 1 overview report sorts local housing measures"),
+        ("city/vienna", "vienna-mingo-budget", "Mingo has a budget of over €3m for 2008-2013"),
+        ("policy/vienna-startwien", "vienna-integration-from-day-one", 'the principle "integration from day one"'),
+    ],
+)  # fmt: skip
+def test_a_resource_lists_the_findings_about_it(client: FlaskClient, slug: str, finding: str, words: str) -> None:
+    findings = section(page(client, f"/doc/{slug}.html"), "findings")
+    row = grab(rf'(<tr class="finding-\w+" data-finding="{BASE}id/finding/{finding}">.*?)</tr>', findings)
+    assert words in text_of(row)
+    assert f'href="/doc/finding/{finding}.html"' in row
+
+
+def test_a_finding_row_gives_kind_report_date_note_and_source_links(client: FlaskClient) -> None:
+    findings = section(page(client, "/doc/module/housing.html"), "findings")
+    row = grab(
+        rf'(<tr class="finding-\w+" data-finding="{BASE}id/finding/housing-explicit-and-implicit-measures">.*?)</tr>',
+        findings,
+    )
+    assert row.startswith('<tr class="finding-finding"')
+    assert 'href="/doc/publication/housing-and-integration-of-migrants-in-europe.html"' in row  # the report
+    assert re.search(r'<a href="/doc/source/s8.html" class="source"[^>]*>S8</a>', row)
+    assert "Seen in the report's table of contents only" in html.unescape(row)
+    dated = grab(
+        rf'(<tr class="finding-\w+" data-finding="{BASE}id/finding/frankfurt-social-housing-allocation-\w+">.*?)</tr>',
+        findings,
+    )
+    assert '<td class="num">2008-01-16</td>' in dated
+
+
+def test_a_city_lists_findings_with_the_policy_they_are_about(client: FlaskClient) -> None:
+    findings = section(page(client, "/doc/city/vienna.html"), "findings")
+    row = grab(rf'(<tr class="finding-figure" data-finding="{BASE}id/finding/vienna-mingo-budget">.*?)</tr>', findings)
+    assert 'href="/doc/policy/vienna-mingo-migrant-enterprises.html"' in row
+    assert 'class="finding-text quoted"' not in row  # a summary, not the source's words: no quotation marks
+
+
+def test_a_findings_own_page_shows_its_words_scope_and_source(client: FlaskClient) -> None:
+    finding = section(page(client, "/doc/finding/diversity-give-greater-priority.html"), "finding")
+    assert text_of(grab(r"<h2>(.*?)</h2>", finding)) == "Recommendation"
+    assert "“It was recommended that cities should give greater priority" in text_of(finding)
+    assert 'href="/doc/module/diversity.html"' in finding
+    assert re.search(r'<a href="/doc/source/s0.html" class="source"[^>]*>S0</a>', finding)
+
+
+def claim_row(body: str, prop: str) -> str:
+    return grab(rf'(<tbody class="\w+" data-property="{prop}">.*?)</tbody>', section(body, "claims"))
+
+
+@pytest.mark.parametrize(
+    ("slug", "prop", "values", "sources"),
+    [
+        ("publication/frankfurt-entrepreneurship-case-study", str(DCTERMS.issued), ["2010", "2011-11-06"],
+         ["S107", "S27"]),
+        ("publication/zurich-intercultural-case-study", str(DCTERMS.issued), ["2009", "2010-02"], ["S23"]),
+        ("policy/vienna-startwien", CLIP + "languageCount", ["about 20", "25"], ["S114", "S115"]),
+        ("person/anna-ludwinek", CLIP + "jobTitle", ["research manager", "research officer"], ["S17", "S37"]),
+        ("city/brescia", CLIP + "memberOf", ["listed among the member cities", "not listed"], ["S63", "S70", "S72"]),
+    ],
+)  # fmt: skip
+def test_the_values_sources_claim_are_side_by_side_and_disputed(
+    client: FlaskClient, slug: str, prop: str, values: list[str], sources: list[str]
+) -> None:
+    row = claim_row(page(client, f"/doc/{slug}.html"), prop)
+    assert row.startswith('<tbody class="disputed"') and 'class="disputed-badge"' in row
+    cells = [text_of(cell) for cell in re.findall(r'<td class="value">(.*?)</td>', row, flags=re.S)]
+    assert len(cells) == len({claim for claim in re.findall(r'href="(/doc/claim/[^"]+)"', row)}) >= 2
+    assert all(any(cell.startswith(value) for cell in cells) for value in values)
+    assert sorted(set(re.findall(r'class="source"[^>]*>(S\d+)</a>', row)), key=lambda s: int(s[1:])) == sorted(
+        sources, key=lambda s: int(s[1:])
+    )
+
+
+def test_a_statement_resting_on_the_project_description_alone_is_marked(client: FlaskClient) -> None:
+    body = page(client, "/doc/publication/housing-state-of-the-art-report.html")
+    issued = grab(rf'(<tr class="\w+" data-property="{DCTERMS.issued}">.*?)</tr>', body)
+    badge = grab(r'(<span class="evidence-badge evidence-ProjectDescriptionOnly".*?</span>)', issued)
+    assert 'href="/doc/statement/housing-state-of-the-art-report-issued.html"' in badge
+    assert re.search(r'<a href="/doc/source/s0.html" class="source"[^>]*>S0</a>', badge)
+    assert 'title="This statement rests on the project description (S0) alone' in badge
+    assert text_of(badge).startswith("S0 only")
+    authors = grab(rf'(<tbody>\s*<tr class="\w+" data-property="{CLIP}authorship">.*?)</tbody>', body)
+    assert "evidence-badge" not in authors  # only the statements the data marks
+
+
+def test_a_page_without_statement_nodes_has_no_badges(client: FlaskClient) -> None:
+    assert "evidence-badge" not in page(client, "/doc/city/vienna.html")
