@@ -74,10 +74,17 @@ class Settings:
     """The SPARQL 1.1 query endpoint of an engine holding the data ('' for the embedded store)."""
     engine_timeout: str = "auto"
     """How the time limit is passed to the engine: 'auto', 'none', or 'NAME:ms' / 'NAME:s' (a query parameter)."""
+    releases_dir: Path | None = None
+    """Where ``clip-kg release VERSION`` writes citable releases and the site serves them from (None: in cache_dir)."""
     release: Path | None = None
     """A release folder (``clip-kg release``) to serve in front of ``engine`` instead of building the data."""
     node_modules: Path = PROJECT_ROOT / "node_modules"
     """Where ``npm ci`` (``make setup``) installed the site's front-end libraries, such as the query editor."""
+
+    @property
+    def releases_folder(self) -> Path:
+        """The folder of citable releases: ``releases_dir``, else ``releases`` in the cache folder."""
+        return self.releases_dir if self.releases_dir is not None else self.cache_dir / "releases"
 
     @property
     def query_pool_size(self) -> int:
@@ -184,6 +191,7 @@ SETTING_TYPES: dict[str, type] = {
     "trusted_proxies": int,
     "engine": str,
     "engine_timeout": str,
+    "releases_dir": Path,
     "release": Path,
     "node_modules": Path,
 }
@@ -255,6 +263,11 @@ SETTINGS: tuple[tuple[str, str], ...] = (
         "engine_timeout",
         "How the engine is told the time limit: 'auto' (Virtuoso's timeout parameter when the engine is Virtuoso), "
         "'none', or a query parameter as NAME:ms or NAME:s (e.g. timeout:s for Fuseki).",
+    ),
+    (
+        "releases_dir",
+        "Folder of citable releases: 'clip-kg release VERSION' writes VERSION/ into it and the site serves them "
+        "at /release/ (default: releases/ in the cache folder).",
     ),
     ("release", "A release folder written by 'clip-kg release' to serve in front of the engine, building nothing."),
     (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from server.config import PROJECT_ROOT, Settings, resolve_inputs
 from server.errors import BadInput
 from server.formats import by_name
 from server.kg.build import build
+from server.kg.citable import check_version, write_citable_release
 from server.kg.dumps import write_dump
 from server.kg.loading import parse_files
 from server.kg.places import GENERATED_FILE, enrich, header
@@ -208,9 +210,24 @@ def _write_turtle(graph: Graph, path: Path, preamble: str = "") -> None:
 
 
 def run_release(args: argparse.Namespace, settings: Settings, progress: Progress) -> Outcome:
-    """Build the data version with its facts and dumps, and copy all of it but the store into a release."""
+    """Build the data version with its facts and dumps, and release it.
+
+    ``args.target`` names a citable release (a version, written into the releases folder) or,
+    with a ``/`` in it, a folder for a replica release (issue 9); ``args.out`` is that folder.
+    """
+    target = getattr(args, "target", None)
+    out = Path(target) if target is not None and "/" in target.replace(os.sep, "/") else getattr(args, "out", None)
+    version = check_version(target) if out is None and target is not None else None
+    if out is None and version is None:
+        raise BadInput("release what? give a VERSION (1.0.0, 2026-12-05) or a folder path (./releases)")
+    if version is not None and (settings.releases_folder / version).exists():
+        raise BadInput(f"release {version} exists already in {settings.releases_folder}: name a new version")
     local = replace(settings, engine="", release=None)
     kg = build(local, progress)
     AppState.load(kg, local, progress, wait=True).executor.shutdown()
-    folder = write_release(kg, args.out)
-    return Outcome(0, f"{folder}\n", f"release of data version {kg.version} in {folder}")
+    if out is not None:
+        folder = write_release(kg, out)
+        return Outcome(0, f"{folder}\n", f"release of data version {kg.version} in {folder}")
+    release = write_citable_release(kg, settings.releases_folder, str(version))
+    previous = f", after {release.previous}" if release.previous else ", the first"
+    return Outcome(0, f"{release.folder}\n", f"release {version} of data version {kg.version}{previous}")

@@ -58,9 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(serve)
 
     release = verbs.add_parser(
-        "release", help="write what replicas in front of an engine need (no store) into OUT/VERSION, and print it"
+        "release",
+        help="freeze the data as citable release VERSION in KG_RELEASES_DIR (served at /release/VERSION/); "
+        "or, given a folder path, write what replicas need into FOLDER/DATA-VERSION; print where",
     )
-    release.add_argument("out", type=Path, help="folder of releases, e.g. /srv/clip-kg/releases")
+    release.add_argument(
+        "target",
+        metavar="VERSION|FOLDER/",
+        help="a version (1.0.0, 2026-12-05) for a citable release, or a path with a '/' "
+        "(/srv/clip-kg/releases, ./releases) for a replica release named by the data version",
+    )
+    release.add_argument("--releases-dir", type=Path, help="folder of citable releases (default: KG_RELEASES_DIR)")
     _add_data_options(release)
 
     push = verbs.add_parser("push", help="load the data version into a SPARQL engine (Graph Store Protocol)")
@@ -133,6 +141,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "reasoning": False if getattr(args, "no_reasoning", False) else None,
         "engine": getattr(args, "engine", None),
         "release": getattr(args, "release", None),
+        "releases_dir": getattr(args, "releases_dir", None),
     }
     return Settings.from_env().with_overrides(**overrides)
 

@@ -38,22 +38,28 @@ def write_release(kg: KnowledgeGraph, releases: Path) -> Path:
     Raises:
         BadInput: the facts or dump files of the data version are not written yet.
     """
-    missing = _missing_parts(kg.folder)
-    if missing:
-        raise BadInput(f"the data version in {kg.folder} is not complete yet (missing: {', '.join(missing)})")
+    check_complete(kg)
     target = releases / kg.version
     if (target / BUILD_RECORD).is_file():
         return target
-
-    def fill(partial: Path) -> None:
-        for name in RELEASED_FILES:
-            if (kg.folder / name).is_file():
-                shutil.copy2(kg.folder / name, partial / name)
-        for name in RELEASED_FOLDERS:
-            shutil.copytree(kg.folder / name, partial / name)
-
-    filled_in_place(target, fill)
+    filled_in_place(target, lambda partial: copy_release_parts(kg, partial))
     return target
+
+
+def check_complete(kg: KnowledgeGraph) -> None:
+    """Raise ``BadInput`` unless the facts and dump files of ``kg`` are written (a release needs them)."""
+    missing = _missing_parts(kg.folder)
+    if missing:
+        raise BadInput(f"the data version in {kg.folder} is not complete yet (missing: {', '.join(missing)})")
+
+
+def copy_release_parts(kg: KnowledgeGraph, folder: Path) -> None:
+    """Copy what a replica needs of ``kg`` (all but the store) into ``folder``."""
+    for name in RELEASED_FILES:
+        if (kg.folder / name).is_file():
+            shutil.copy2(kg.folder / name, folder / name)
+    for name in RELEASED_FOLDERS:
+        shutil.copytree(kg.folder / name, folder / name)
 
 
 def open_release(folder: Path, base: str) -> KnowledgeGraph:

@@ -22,6 +22,7 @@ from server.engine.rdfio import graph_bytes
 from server.engine.terms import BlankNode, Literal, Term
 from server.formats import GZIP_MEDIA_TYPE, Format
 from server.views.facts import DatasetFacts
+from server.views.releases import Release, describe_releases
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -69,11 +70,20 @@ class DumpFile(Protocol):
         ...
 
 
-def document_bytes(document: str, facts: DatasetFacts, files: Sequence[DumpFile], root: str, fmt: Format) -> bytes:
-    """The VoID (``document == "void"``) or DCAT (``"dcat"``) description, serialized in ``fmt``."""
+def document_bytes(
+    document: str,
+    facts: DatasetFacts,
+    files: Sequence[DumpFile],
+    root: str,
+    fmt: Format,
+    releases: Sequence[Release] = (),
+) -> bytes:
+    """The VoID (``document == "void"``) or DCAT (``"dcat"``) description, serialized in ``fmt``, with
+    ``releases`` (newest first) as the dataset's versions."""
     if document not in DOCUMENTS:
         raise ValueError(f"no description named {document!r}; there are {', '.join(DOCUMENTS)}")
     graph = build_void(facts, files, root) if document == "void" else build_dcat(facts, files, root)
+    describe_releases(graph, URIRef(f"{facts.base}.well-known/void#dataset"), releases, root, facts.base)
     return graph_bytes(graph, fmt)
 
 

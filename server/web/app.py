@@ -17,6 +17,7 @@ from server.web import (
     metadata,
     observability,
     protocol,
+    releases,
     resources,
     search,
     vendor,
@@ -26,7 +27,7 @@ from server.web.handlers import register_error_handlers
 from server.web.headers import register_security_headers
 from server.web.state import AppState
 
-BLUEPRINTS = (home, protocol, api, dumps, resources, metadata, vocabulary, search, vendor)
+BLUEPRINTS = (home, protocol, api, dumps, resources, metadata, vocabulary, search, vendor, releases)
 
 
 def create_app(

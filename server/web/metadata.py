@@ -13,6 +13,7 @@ from flask import Blueprint, Response, render_template
 
 from server.formats import DOCUMENT_FORMATS, HTML, RDF_DOCUMENT_FORMATS
 from server.views.metadata import document_bytes
+from server.web.citing import known_releases
 from server.web.negotiation import chosen_format
 from server.web.state import state
 
@@ -37,8 +38,11 @@ def describe(document: str) -> Response:
         )
         response = Response(page, mimetype="text/html")
     else:
-        key = ("metadata", document, root, chosen.name)
-        body = current.remember(key, lambda: document_bytes(document, current.facts, current.dumps, root, chosen))
+        found = known_releases()
+        key = ("metadata", document, root, chosen.name, tuple(release.version for release in found))
+        body = current.remember(
+            key, lambda: document_bytes(document, current.facts, current.dumps, root, chosen, releases=found)
+        )
         response = Response(body, mimetype=chosen.media_type)
     response.vary.add("Accept")
     return response
