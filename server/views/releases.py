@@ -14,13 +14,16 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
-from rdflib import XSD, Graph, URIRef
+from rdflib import XSD, Graph, Namespace, URIRef
 from rdflib import Literal as RdfLiteral
-from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID
+from rdflib.namespace import DCTERMS, OWL, RDF, VOID
 
 from server.formats import GZIP_MEDIA_TYPE, RDF_FORMATS
 from server.namespaces import IANA_MEDIA_TYPES as IANA
 from server.namespaces import SPDX
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+"""Open, unlike rdflib's DCAT (DCAT 2), which lacks DCAT 3's versioning terms (dcat:hasCurrentVersion)."""
 
 
 class ReleasedFile(Protocol):

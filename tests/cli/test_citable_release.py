@@ -42,9 +42,12 @@ def releases(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_a_release_freezes_dumps_ontology_record_citation_and_checksums(releases: Path, clip_kg: KnowledgeGraph) -> None:
+def test_a_release_freezes_dumps_ontology_record_citation_and_checksums(
+    releases: Path, clip_kg: KnowledgeGraph
+) -> None:
     names = {path.relative_to(releases / "1.0.0").as_posix() for path in (releases / "1.0.0").rglob("*")}
-    assert {"release.json", "CITATION.cff", "SHA256SUMS", "ontology.ttl", "ontology.nt", "dumps/clip-kg.ttl.gz"} <= names
+    frozen = {"release.json", "CITATION.cff", "SHA256SUMS", "ontology.ttl", "ontology.nt", "dumps/clip-kg.ttl.gz"}
+    assert frozen <= names
     record = json.loads((releases / "1.0.0" / "release.json").read_text(encoding="utf-8"))
     assert (record["version"], record["data_version"], record["previous"]) == ("1.0.0", clip_kg.version, None)
 
