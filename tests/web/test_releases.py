@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,7 +18,8 @@ from server.kg.build import KnowledgeGraph
 from server.kg.citable import Release, write_citable_release
 from server.web.app import create_app
 
-from ..conftest import BufferedClient
+from ..browser import needs_browser, save_screenshot
+from ..conftest import BufferedClient, serve_in_thread
 
 BASE = "https://w3id.org/clip-network/"
 DATASET = URIRef(BASE + ".well-known/void#dataset")
@@ -158,3 +160,15 @@ def test_pages_mark_unreleased_data(client: FlaskClient, clip_kg: KnowledgeGraph
     assert f"unreleased data of {datetime.now(UTC).date().isoformat()} (data version {clip_kg.version[:12]})" in page
     assert "No release of the data yet" in page
     assert client.get("/release/", headers={"Accept": "application/json"}).get_json()["releases"] == []
+
+
+@needs_browser
+def test_a_release_page_in_a_browser(release_app: Flask, browser: Any) -> None:
+    """Chromium shows the page, its citation and its files, without a console error; screenshot release.png."""
+    with serve_in_thread(release_app) as url:
+        browser.get(url + "/release/1.0.0/")
+        text = browser.find_element("tag name", "body").text
+        assert "Release 1.0.0" in text and "How to cite" in text and "SHA256SUMS" in text
+        assert "Cite this:" in text
+        assert not [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+        save_screenshot(browser, "release")
