@@ -46,6 +46,7 @@ PAGES = {
     "named queries": "/queries",
     "vocabulary": "/def/",
     "dumps": "/dumps",
+    "releases": "/release/",
     "catalogue": "/catalog",
 }
 BLOCKING = ("serious", "critical")

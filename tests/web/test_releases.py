@@ -20,6 +20,7 @@ from server.web.app import create_app
 
 from ..browser import needs_browser, save_screenshot
 from ..conftest import BufferedClient, serve_in_thread
+from .test_accessibility_browser import AXE, BLOCKING, run_axe
 
 BASE = "https://w3id.org/clip-network/"
 DATASET = URIRef(BASE + ".well-known/void#dataset")
@@ -164,7 +165,8 @@ def test_pages_mark_unreleased_data(client: FlaskClient, clip_kg: KnowledgeGraph
 
 @needs_browser
 def test_a_release_page_in_a_browser(release_app: Flask, browser: Any) -> None:
-    """Chromium shows the page, its citation and its files, without a console error; screenshot release.png."""
+    """Chromium shows the page, its citation and its files, without a console error or a serious axe-core
+    finding; screenshot release.png."""
     with serve_in_thread(release_app) as url:
         browser.get(url + "/release/1.0.0/")
         text = browser.find_element("tag name", "body").text
@@ -172,3 +174,8 @@ def test_a_release_page_in_a_browser(release_app: Flask, browser: Any) -> None:
         assert "Cite this:" in text
         assert not [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
         save_screenshot(browser, "release")
+        if AXE.is_file():  # node_modules/axe-core, as for every other page kind
+            for path in ("/release/1.0.0/", "/release/"):
+                browser.get(url + path)
+                blocking = [v for v in run_axe(browser)["violations"] if v["impact"] in BLOCKING]
+                assert not blocking, (path, blocking)
