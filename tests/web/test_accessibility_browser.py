@@ -102,11 +102,12 @@ def test_pages_print_without_navigation(browser: Any, live_url: str) -> None:
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     try:
         hidden = browser.execute_script(
-            "return ['nav', '.site-footer', '.nav-search']"
+            "return ['nav', '.site-footer > p:first-child', '.nav-search']"
             ".map(s => getComputedStyle(document.querySelector(s)).display)"
         )
         assert hidden == ["none", "none", "none"]
         assert browser.execute_script("return getComputedStyle(document.querySelector('main')).display") != "none"
+        assert browser.execute_script("return getComputedStyle(document.querySelector('.cite-this')).display") != "none"
         pdf = browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})
         assert len(pdf["data"]) > 1000
     finally:
