@@ -10,6 +10,7 @@ from server.engine.embedded import EmbeddedEngine
 from server.engine.interface import Engine
 from server.kg.build import KnowledgeGraph
 from server.namespaces import graph_iri
+from server.views.quality_queries import KIND_TOTALS_QUERY, LABELS_QUERY, S0_STATEMENTS_QUERY
 
 REPORT_FILE = "docs/data-report.md"
 PREFIXES = """
@@ -199,15 +200,7 @@ GROUP BY ?kind ORDER BY ?kind
 
 
 def _description_only(store: Engine) -> str:
-    statements = _rows(
-        store,
-        """SELECT ?subject ?property WHERE {
-             ?x a rdf:Statement ; clip:evidenceLevel clip:ProjectDescriptionOnly ; rdf:subject ?s ; rdf:predicate ?p .
-             ?s rdfs:label ?subject FILTER (LANG(?subject) = "en")
-             OPTIONAL { ?p rdfs:label ?name FILTER (LANG(?name) = "en") }
-             BIND(COALESCE(STR(?name), REPLACE(STR(?p), "^.*[/#]", "")) AS ?property)
-           } ORDER BY ?subject ?property""",
-    )
+    statements = [(subject, prop) for _, _, subject, prop in _rows(store, S0_STATEMENTS_QUERY)]
     intro = (
         "## Statements resting on the project description (S0) alone\n\nWhole resources and qualified nodes whose "
         "only source is S0, and single statements marked so on resources that other sources show to exist.\n\n"
@@ -268,34 +261,8 @@ def _disputes(store: Engine) -> str:
     return intro + _table(["about", "what", "value", "sources"], disputed)
 
 
-LABELS_QUERY = """
-SELECT ?kind ?lang (COUNT(DISTINCT ?x) AS ?n) WHERE {
-  VALUES (?class ?kind) {
-    (clip:City "cities") (clip:Country "countries") (clip:Organisation "organisations") (clip:Person "people")
-    (clip:ResearchModule "modules") (clip:Publication "publications") (clip:LocalPolicy "local policies")
-    (clip:Topic "topics") (clip:Event "events")
-  }
-  ?x a ?class .
-  { ?x rdfs:label ?label } UNION { ?x skos:prefLabel ?label } UNION { ?x skos:altLabel ?label }
-  BIND(IF(LANG(?label) = "", "(no tag)", LCASE(LANG(?label))) AS ?lang)
-}
-GROUP BY ?kind ?lang ORDER BY ?kind DESC(?n) ?lang
-"""
-
-
 def _labels(store: Engine) -> str:
-    totals = dict(
-        _rows(
-            store,
-            """SELECT ?kind (COUNT(DISTINCT ?x) AS ?n) WHERE {
-                 VALUES (?class ?kind) {
-                   (clip:City "cities") (clip:Country "countries") (clip:Organisation "organisations")
-                   (clip:Person "people") (clip:ResearchModule "modules") (clip:Publication "publications")
-                   (clip:LocalPolicy "local policies") (clip:Topic "topics") (clip:Event "events")
-                 }
-                 ?x a ?class } GROUP BY ?kind""",
-        )
-    )
+    totals = dict(_rows(store, KIND_TOTALS_QUERY))
     languages: dict[str, list[tuple[str, str]]] = {}
     for kind, lang, n in _rows(store, LABELS_QUERY):
         languages.setdefault(kind, []).append((lang, n))

@@ -17,9 +17,11 @@ from server.web import (
     metadata,
     observability,
     protocol,
+    quality,
     releases,
     resources,
     search,
+    tables,
     vendor,
     vocabulary,
 )
@@ -27,7 +29,7 @@ from server.web.handlers import register_error_handlers
 from server.web.headers import register_security_headers
 from server.web.state import AppState
 
-BLUEPRINTS = (home, protocol, api, dumps, resources, metadata, vocabulary, search, vendor, releases)
+BLUEPRINTS = (home, protocol, api, dumps, resources, metadata, vocabulary, search, vendor, releases, tables, quality)
 
 
 def create_app(
