@@ -81,13 +81,10 @@ class CsvTable:
 def csv_bytes(table: CsvTable) -> bytes:
     r"""The table as RFC 4180 CSV: UTF-8, a header row of column names, CRLF line ends, None as an empty cell.
 
-        >>> columns = (CsvColumn("a", "A"), CsvColumn("n", "N", "integer"))
+    >>> columns = (CsvColumn("a", "A"), CsvColumn("n", "N", "integer"))
     >>> table = CsvTable("t", "T", "", columns, [("x, y", 2), (None, 3)])
-        >>> csv_bytes(table)
-        b'a,n
-    "x, y",2
-    ,3
-    '
+    >>> csv_bytes(table)
+    b'a,n\r\n"x, y",2\r\n,3\r\n'
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
