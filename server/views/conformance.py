@@ -119,18 +119,28 @@ def _conforms(validation: Validation, results: int) -> bool | None:
     return results == 0 if validation.validated else None
 
 
-def resource_conformance(published: Published, validation: Validation, iri: str) -> dict[str, Any]:
-    """What a resource page says of its own conformance: the shapes that apply and its results, if any."""
+def shape_classes(published: Published, validation: Validation) -> str:
+    """The VALUES block pairing each shape's target class with its subclasses ('' without shapes), made once."""
     classes = sorted({target for _, target in validation.shapes})
+    return typed(published, classes) if classes else ""
+
+
+def resource_conformance(published: Published, validation: Validation, iri: str, classes: str) -> dict[str, Any]:
+    """What a resource page says of its own conformance: the shapes that apply and its results, if any.
+
+    ``classes`` is ``shape_classes`` of the same validation.
+    """
     applied: list[str] = []
     if classes:
-        query = TYPES_OF.replace("TYPED", typed(published, classes))
-        found = {row["class"] for row in select(published.engine, published.base, query, item=iri)}
+        found = {
+            row["class"]
+            for row in select(published.engine, published.base, TYPES_OF.replace("TYPED", classes), item=iri)
+        }
         applied = sorted(shape for shape, target in validation.shapes if target in found)
     results = [r for r in validation.results if r.focus == iri]
     return {
         "validated": validation.validated,
-        "shapes": [(shape, published.urls.link(shape)) for shape in applied],
+        "shapes": [(shape, shape.rstrip("/").rsplit("/", 1)[-1]) for shape in applied],
         "results": results,
         "conforms": validation.validated is True and not results,
         "note": validation.note,

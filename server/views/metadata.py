@@ -23,6 +23,7 @@ from server.engine.terms import BlankNode, Literal, Term
 from server.formats import GZIP_MEDIA_TYPE, Format
 from server.views.facts import DatasetFacts
 from server.views.releases import Release, describe_releases
+from server.views.table_catalogue import describe_tables
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -213,6 +214,7 @@ def build_dcat(facts: DatasetFacts, files: Sequence[DumpFile], root: str) -> Gra
     _add(graph, dataset, *((DCTERMS.spatial, URIRef(place)) for place in facts.spatial))
     _add(graph, dataset, *((DCAT.keyword, word) for word in facts.keywords))
     describe_distributions(graph, dataset, files, root, base)
+    describe_tables(graph, dataset, root, base)
     _add(graph, service, (RDF.type, DCAT.DataService), (DCTERMS.title, "SPARQL endpoint"))
     _add(graph, service, (DCAT.endpointURL, endpoint), (DCAT.endpointDescription, endpoint))
     _add(graph, service, (DCAT.servesDataset, dataset), (DCTERMS.conformsTo, SPARQL_PROTOCOL))

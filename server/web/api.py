@@ -14,6 +14,7 @@ from server.formats import GRAPH_RESULT_FORMATS, HTML, JSON, RESULTS_FORMATS
 from server.web.jobs import answer_response, run_job
 from server.web.negotiation import chosen_format, requested_format
 from server.web.openapi import openapi_document
+from server.web.openapi_tables import with_tables
 from server.web.state import absolute_url, state
 
 blueprint = Blueprint("api", __name__)
@@ -77,4 +78,5 @@ def _describe_parameter(parameter: Parameter) -> dict[str, Any]:
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
     """OpenAPI 3.1 description of the endpoint and of every named query."""
-    return jsonify(openapi_document(list(state().queries.values()), absolute_url("/").rstrip("/")))
+    queries = list(state().queries.values())
+    return jsonify(with_tables(openapi_document(queries, absolute_url("/").rstrip("/")), queries))

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, render_template, url_for
 
 from server.errors import NotFound
 from server.formats import HTML, JSON
-from server.views.conformance import Validation
+from server.views.conformance import Validation, resource_conformance, shape_classes
 from server.views.csvw import CsvTable
 from server.views.quality import TABLES, quality_tables
 from server.web.negotiation import chosen_format
@@ -61,6 +61,19 @@ def _as_json(validation: Validation, tables: dict[str, CsvTable], csv: dict[str,
             for name, table in tables.items()
         },
     }
+
+
+@blueprint.app_context_processor
+def conformance_helper() -> dict[str, Any]:
+    """``conformance_of(iri)`` for the resource page's include (``_conformance.html``), computed on call."""
+    return {"conformance_of": _conformance_of}
+
+
+def _conformance_of(iri: str) -> dict[str, Any]:
+    current = state()
+    validation = validation_of(current)
+    classes = current.remember("shape classes", lambda: shape_classes(current, validation))
+    return resource_conformance(current, validation, iri, classes)
 
 
 @blueprint.get("/quality/<name>.csv", defaults={"described": False}, endpoint="table_csv_file")
