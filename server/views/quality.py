@@ -80,7 +80,7 @@ def counts_table(published: Published) -> CsvTable:
         "sources state (clip:CountClaim, clip:statedCityCount; several when they disagree) against the cities "
         "this graph identifies by name, by the evidence for each (clip:Membership, clip:Participation)."
     )
-    return CsvTable("counts", "Cities stated and identified", note, columns, rows)  # type: ignore[arg-type]
+    return CsvTable("counts", "Cities stated and identified", note, columns, rows)
 
 
 def _count_row(subject: str | None, label: str, stated: list[int], counted: dict[str, int]) -> tuple[Any, ...]:

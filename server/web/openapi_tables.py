@@ -46,9 +46,9 @@ NOT_FOUND = {"404": {"description": "No such table", "content": ERROR}}
 
 def _pair(summary: str, parameters: list[Schema], errors: dict[str, Any]) -> dict[str, Any]:
     """The CSV operation and its metadata operation, for one path template without its suffix."""
-    csv = {"summary": summary + " (CSV, RFC 4180, UTF-8, with a header row)", "parameters": parameters}
+    csv: dict[str, Any] = {"summary": summary + " (CSV, RFC 4180, UTF-8, with a header row)", "parameters": parameters}
     csv["responses"] = {"200": {"description": "The table", "content": CSV_CONTENT}, **errors}
-    described = {"summary": summary + ": its CSVW metadata", "parameters": parameters}
+    described: dict[str, Any] = {"summary": summary + ": its CSVW metadata", "parameters": parameters}
     described["responses"] = {"200": {"description": "The CSVW metadata", "content": METADATA_CONTENT}, **errors}
     return {"csv": {"get": csv}, "metadata": {"get": described}}
 

@@ -88,7 +88,8 @@ def test_label_coverage_counts_the_graphs_labels(client: FlaskClient, data: Grap
     english = count(
         data,
         """SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a clip:City .
-           { ?c rdfs:label ?l } UNION { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } FILTER(LANG(?l) = "en") }""",
+           { ?c rdfs:label ?l } UNION { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }
+           FILTER(LANG(?l) = "en") }""",
     )
     assert rows[("cities", "en")]["labelled"] == english == rows[("cities", "en")]["resources"]
 
