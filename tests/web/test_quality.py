@@ -7,6 +7,7 @@ Over each backend: the embedded store and the real engines of tests/engines.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
 
+from server.config import Settings
 from server.kg.build import KnowledgeGraph
+from server.kg.validation import ValidationReport, ValidationResult
+from server.web.app import create_app
 
 PREFIXES = """PREFIX clip: <https://w3id.org/clip-network/def/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -114,3 +118,32 @@ def test_resource_page_shows_its_own_conformance(client: FlaskClient) -> None:
     page = client.get("/doc/city/vienna.html").get_data(as_text=True)
     assert "Conforms to the shapes that apply to it" in page
     assert '<code title="https://w3id.org/clip-network/shapes/City">City</code>' in page
+
+
+@pytest.fixture(scope="module")
+def warned_client(settings: Settings, clip_kg: KnowledgeGraph) -> Iterator[FlaskClient]:
+    """The site over a build whose report kept one result (a warning: violations stop the build)."""
+    warning = ValidationResult(
+        focus=VIENNA,
+        path="http://www.w3.org/2000/01/rdf-schema#label",
+        value=None,
+        message="a test warning about Vienna's label",
+        severity="Warning",
+        shape="https://w3id.org/clip-network/shapes/City",
+    )
+    kg = replace(clip_kg, validation=ValidationReport(conforms=True, results=(warning,)))
+    with create_app(settings, kg).test_client() as test_client:
+        yield test_client
+
+
+def test_a_validation_result_is_shown_on_quality_and_on_its_resource(warned_client: FlaskClient) -> None:
+    found = tables(warned_client)
+    assert [row["resource"] for row in found["violations"]["rows"]] == [VIENNA]
+    city = next(row for row in found["shapes"]["rows"] if row["shape"].endswith("/shapes/City"))
+    assert (city["results"], city["conforms"]) == (1, False)
+    vienna = next(row for row in found["resources"]["rows"] if row["resource"] == VIENNA)
+    assert (vienna["results"], vienna["conforms"]) == (1, False)
+    page = warned_client.get("/quality").get_data(as_text=True)
+    assert 'href="/doc/city/vienna.html" title="https://w3id.org/clip-network/id/city/vienna">vienna</a>' in page
+    resource = warned_client.get("/doc/city/vienna.html").get_data(as_text=True)
+    assert "1 validation result(s)" in resource and "a test warning about Vienna&#39;s label" in resource
