@@ -14,7 +14,7 @@ from server.formats import HTML, JSON
 from server.views.csvw import CSVW_MEDIA_TYPE
 from server.views.home import KINDS
 from server.views.quality import TABLES
-from server.web.openapi import ERROR, TEXT, Schema, ref
+from server.web.openapi import ERROR, TEXT, Schema, _named_query_operation, ref
 
 CSV_CONTENT = {"text/csv": {"schema": TEXT}}
 METADATA_CONTENT = {CSVW_MEDIA_TYPE: {"schema": {"type": "object", "required": ["@context", "url", "tableSchema"]}}}
@@ -65,10 +65,10 @@ def with_tables(document: dict[str, Any], queries: list[NamedQuery]) -> dict[str
         "/browse/{kind}": _pair("A browse list, whole", [_name("kind", list(KINDS))], errors),
         "/quality/{table}": _pair("A table of the data-quality page", [_name("table", list(TABLES))], errors),
     }
-    if queries:
-        query_errors = {"400": {"description": "A missing or bad parameter", "content": ERROR}, **errors}
-        names = [_name("name", [query.name for query in queries])]
-        tables["/queries/{name}"] = _pair("A named query's answer (SPARQL results CSV)", names, query_errors)
+    query_errors = {"400": {"description": "A missing or bad parameter", "content": ERROR}, **errors}
+    for query in queries:  # the parameters of each named query, as its JSON operation has them
+        parameters = _named_query_operation(query)["parameters"]
+        tables[f"/queries/{query.name}"] = _pair(f"{query.title} (SPARQL results CSV)", parameters, query_errors)
     paths = document["paths"]
     for prefix, pair in tables.items():
         paths[prefix + ".csv"] = pair["csv"]

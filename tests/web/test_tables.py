@@ -180,5 +180,5 @@ def test_catalogue_lists_the_csv_distributions(client: FlaskClient) -> None:
 
 def test_openapi_describes_the_csv_paths(client: FlaskClient) -> None:
     paths = client.get("/openapi.json").get_json()["paths"]
-    for path in ("/tables/matrix.csv", "/browse/{kind}.csv", "/queries/{name}.csv", "/quality/{table}.csv"):
+    for path in ("/tables/matrix.csv", "/browse/{kind}.csv", "/queries/member_cities.csv", "/quality/{table}.csv"):
         assert "text/csv" in json.dumps(paths[path])
