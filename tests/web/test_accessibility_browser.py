@@ -40,6 +40,7 @@ PAGES = {
     "source": "/doc/source/s0.html",
     "topic": "/doc/topic/m3-4.html",
     "browse list": "/browse/cities",
+    "data quality": "/quality",
     "search": "/search?q=Wien",
     "not found": "/doc/city/atlantis.html",
     "query page": "/sparql",
