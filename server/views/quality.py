@@ -69,16 +69,17 @@ def counts_table(published: Published) -> CsvTable:
     columns = (
         CsvColumn("subject", "network or module", "anyURI"),
         CsvColumn("label", "name"),
-        CsvColumn("stated", "cities stated by the sources"),
-        CsvColumn("identified", "cities identified (direct evidence)", "integer"),
-        CsvColumn("probable", "cities identified (probable)", "integer"),
-        CsvColumn("described_only", "cities named only in the project description (S0)", "integer"),
-        CsvColumn("not_identified", "cities stated but not identified (smallest figure)", "integer"),
+        CsvColumn("stated", "cities stated"),
+        CsvColumn("identified", "identified (direct evidence)", "integer"),
+        CsvColumn("probable", "probable", "integer"),
+        CsvColumn("described_only", "named in S0 only", "integer"),
+        CsvColumn("not_identified", "not identified", "integer"),
     )
     note = (
         "For the network (member cities) and each research module (participating cities): the figures the "
         "sources state (clip:CountClaim, clip:statedCityCount; several when they disagree) against the cities "
-        "this graph identifies by name, by the evidence for each (clip:Membership, clip:Participation)."
+        "this graph identifies by name, by the evidence for each (clip:Membership, clip:Participation). "
+        "'Not identified' counts against the smallest figure stated."
     )
     return CsvTable("counts", "Cities stated and identified", note, columns, rows)
 
