@@ -21,6 +21,27 @@ PARTICIPATIONS = """SELECT ?participation ?city ?module ?number ?level WHERE {
 }"""
 
 
+def matrix_columns(clip: str) -> tuple[CsvColumn, ...]:
+    """The matrix table's columns; ``clip`` is the vocabulary's namespace (its triples' properties)."""
+    return (
+        CsvColumn("participation", "participation", "anyURI"),
+        CsvColumn("city", "city", "anyURI", clip + "participant", "{+city}"),
+        CsvColumn("city_label", "city name"),
+        CsvColumn("module", "research module", "anyURI", clip + "inModule", "{+module}"),
+        CsvColumn("module_number", "module number", "integer"),
+        CsvColumn("evidence", "evidence level", "anyURI", clip + "evidenceLevel", "{+evidence}"),
+        CsvColumn("evidence_label", "evidence"),
+    )
+
+
+BROWSE_COLUMNS = (  # a browse list: the resource, the name shown, its English rdfs:label, the page's detail
+    CsvColumn("item", "resource", "anyURI"),
+    CsvColumn("name", "name"),
+    CsvColumn("label_en", "English label", property_url=RDFS_LABEL, lang="en"),
+    CsvColumn("detail", "detail"),
+)
+
+
 def matrix_table(published: Published) -> CsvTable:
     """The city-by-module matrix as one row per filled cell: a participation of a city in a module."""
     clip = published.base + "def/"
@@ -42,15 +63,6 @@ def matrix_table(published: Published) -> CsvTable:
             )
         )
     rows.sort(key=lambda r: (sort_key(r[2] or r[1] or ""), r[4] or 0, r[0] or ""))
-    columns = (
-        CsvColumn("participation", "participation", "anyURI"),
-        CsvColumn("city", "city", "anyURI", clip + "participant", "{+city}"),
-        CsvColumn("city_label", "city name"),
-        CsvColumn("module", "research module", "anyURI", clip + "inModule", "{+module}"),
-        CsvColumn("module_number", "module number", "integer"),
-        CsvColumn("evidence", "evidence level", "anyURI", clip + "evidenceLevel", "{+evidence}"),
-        CsvColumn("evidence_label", "evidence"),
-    )
     note = (
         "The home page's city-by-module matrix, one row per filled cell: a participation (clip:Participation) "
         "of a city in a research module, with the evidence for it. Cities and modules without a participation "
@@ -60,7 +72,7 @@ def matrix_table(published: Published) -> CsvTable:
         "matrix",
         "Member cities by research module",
         note,
-        columns,
+        matrix_columns(clip),
         rows,  # type: ignore[arg-type]
         about_url="{+participation}",
         constants=((RDF_TYPE, clip + "Participation"),),
@@ -78,8 +90,7 @@ def browse_table(published: Published, kind: str) -> CsvTable:
     engine, base = published.engine, published.base
     name, heading, pattern = KINDS[kind]
     values = typed(published, [base + "def/" + name])
-    english: dict[str, str] = {}
-    shown: dict[str, str] = {}
+    english, shown = dict[str, str](), dict[str, str]()  # the English label; the name the page shows
     for row in select(engine, base, ITEMS.replace("TYPED", values)):
         item = row["item"] or ""
         if row["itemEn"]:
@@ -95,12 +106,6 @@ def browse_table(published: Published, kind: str) -> CsvTable:
         for item in shown
     ]
     rows.sort(key=lambda r: (sort_key(r[1] or ""), r[0]))
-    columns = (
-        CsvColumn("item", "resource", "anyURI"),
-        CsvColumn("name", "name"),
-        CsvColumn("label_en", "English label", property_url=RDFS_LABEL, lang="en"),
-        CsvColumn("detail", "detail"),
-    )
     note = (
         f"Every resource of the browse list '{heading}' (of the class {name} or a subclass), with the name the "
         "page shows (the English label, else any name), its English rdfs:label and the page's second column."
@@ -109,7 +114,7 @@ def browse_table(published: Published, kind: str) -> CsvTable:
         f"browse-{kind}",
         heading,
         note,
-        columns,
+        BROWSE_COLUMNS,
         rows,  # type: ignore[arg-type]
         about_url="{+item}",
         constants=((RDF_TYPE, base + "def/" + name),),
