@@ -12,6 +12,7 @@ from server.web import (
     api,
     dumps,
     fairness,
+    fragments,
     home,
     language,
     metadata,
@@ -29,7 +30,21 @@ from server.web.handlers import register_error_handlers
 from server.web.headers import register_security_headers
 from server.web.state import AppState
 
-BLUEPRINTS = (home, protocol, api, dumps, resources, metadata, vocabulary, search, vendor, releases, tables, quality)
+BLUEPRINTS = (
+    home,
+    protocol,
+    api,
+    dumps,
+    resources,
+    metadata,
+    vocabulary,
+    search,
+    vendor,
+    releases,
+    tables,
+    quality,
+    fragments,
+)
 
 
 def create_app(
