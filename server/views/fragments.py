@@ -190,7 +190,7 @@ def fragment_bytes(
     if page > last:
         raise BadInput(f"page {page} is past the last page ({last}) of this fragment of {total} triples")
     dataset = Dataset()
-    data = dataset.default_context
+    data = dataset.default_graph
     for triple in page_triples(engine, pattern, page):
         data.add((node(triple[0]), node(triple[1]), node(triple[2])))
     fragment = fragment_url(root, pattern)

@@ -22,6 +22,7 @@ from server.engine.rdfio import graph_bytes
 from server.engine.terms import BlankNode, Literal, Term
 from server.formats import GZIP_MEDIA_TYPE, Format
 from server.views.facts import DatasetFacts
+from server.views.fragments import describe_dataset
 from server.views.releases import Release, describe_releases
 from server.views.table_catalogue import describe_tables
 
@@ -149,6 +150,7 @@ def build_void(facts: DatasetFacts, files: Sequence[DumpFile], root: str) -> Gra
     _add(graph, document, (RDF.type, VOID.DatasetDescription), (FOAF.primaryTopic, dataset))
     _add(graph, document, (DCTERMS.title, "VoID description of the dataset"))
     _add(graph, dataset, (RDF.type, VOID.Dataset), (VOID.sparqlEndpoint, URIRef(root + "sparql")))
+    describe_dataset(graph, dataset, root)  # its Triple Pattern Fragments: hydra:search at /fragments
     _add(graph, dataset, (VOID.triples, facts.triples), (VOID.entities, facts.entities))
     _add(graph, dataset, (VOID.classes, len(facts.classes)), (VOID.properties, len(facts.properties)))
     _add(graph, dataset, (VOID.distinctSubjects, facts.subjects))

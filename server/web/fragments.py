@@ -9,15 +9,37 @@ header), so a client finds the metadata of the URL it fetched.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, request
 
 from server.formats import by_name
-from server.views.fragments import PATH, Pattern, fragment_bytes, parse_page, parse_term
+from server.views.fragments import MAX_PAGE, PAGE_SIZE, PATH, Pattern, fragment_bytes, parse_page, parse_term
 from server.web.negotiation import chosen_format
 from server.web.state import state
 
 blueprint = Blueprint("fragments", __name__)
 FRAGMENT_FORMATS = tuple(by_name(name) for name in ("trig", "nq", "ttl", "nt", "jsonld"))
+_TERM = {"type": "string", "maxLength": 4096}
+OPERATION: dict[str, Any] = {
+    "summary": "Triple Pattern Fragments: the triples matching a pattern, paged, with their count and Hydra controls",
+    "description": f"Linked Data Fragments' Triple Pattern Fragments over the SPARQL default graph (the union of "
+    f"the named graphs), {PAGE_SIZE} triples a page. A position left out, or given as ?var or _:b, is a variable.",
+    "parameters": [
+        {"name": "subject", "in": "query", "schema": _TERM, "description": "An IRI"},
+        {"name": "predicate", "in": "query", "schema": _TERM, "description": "An IRI"},
+        {"name": "object", "in": "query", "schema": _TERM,
+         "description": 'An IRI, or a literal: "text", "text"@en, "2"^^<http://www.w3.org/2001/XMLSchema#integer>'},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
+    ],
+    "responses": {
+        "200": {"description": "A page of the fragment",
+                "content": {f.media_type: {"schema": {"type": "string"}} for f in FRAGMENT_FORMATS}},
+        "400": {"description": "A malformed IRI or literal, or a page out of range",
+                "content": {"text/plain": {"schema": {"type": "string"}}}},
+        "406": {"description": "No acceptable media type", "content": {"text/plain": {"schema": {"type": "string"}}}},
+    },
+}  # fmt: skip
 
 
 @blueprint.get(f"/{PATH}")

@@ -13,6 +13,7 @@ from typing import Any
 
 from server.engine.catalogue import NamedQuery
 from server.formats import GRAPH_RESULT_FORMATS, HTML, JSON, RESULTS_FORMATS
+from server.web import fragments
 
 Schema = dict[str, Any]
 
@@ -218,6 +219,7 @@ def openapi_document(queries: list[NamedQuery], server: str) -> dict[str, Any]:
             )
         },
         "/dumps": {"get": _page_or_json_operation("The dataset's dump files", "The files", "Dumps")},
+        "/fragments": {"get": fragments.OPERATION},
     }
     for query in queries:
         paths[f"/queries/{query.name}"] = {"get": _named_query_operation(query)}

@@ -1,0 +1,181 @@
+"""Triple Pattern Fragments at /fragments: controls, paging, counts, formats and refusals."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from flask.testing import FlaskClient
+from rdflib import RDF, XSD, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import VOID
+
+from server.views.fragments import PAGE_SIZE, Pattern, parse_term
+
+BASE = "https://w3id.org/clip-network/"
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+CLIP = Namespace(BASE + "def/")
+VIENNA = BASE + "id/city/vienna"
+
+
+def fragment(client: FlaskClient, query: str = "", accept: str = "application/trig") -> tuple[Dataset, URIRef]:
+    """The page at /fragments?query as a dataset, and the page's own URL."""
+    response = client.get(f"/fragments{'?' if query else ''}{query}", headers={"Accept": accept})
+    assert response.status_code == 200, response.data
+    assert response.mimetype == accept
+    dataset = Dataset()
+    dataset.parse(data=response.data, format={"application/trig": "trig", "application/n-quads": "nquads"}[accept])
+    return dataset, URIRef(f"{BASE}fragments{'?' if query else ''}{query}")
+
+
+def metadata(dataset: Dataset) -> Graph:
+    (name,) = [g for g in dataset.graphs() if str(g.identifier).endswith("#metadata")]
+    return name
+
+
+def sparql_count(client: FlaskClient, where: str) -> int:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT * WHERE {{ {where} }} }}"
+    response = client.get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    return int(response.get_json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_the_search_form_maps_subject_predicate_object(client: FlaskClient) -> None:
+    dataset, _ = fragment(client)
+    meta = metadata(dataset)
+    form = meta.value(URIRef(BASE + "fragments#dataset"), HYDRA.search)
+    assert meta.value(form, HYDRA.template) == Literal(BASE + "fragments{?subject,predicate,object}")
+    assert meta.value(form, HYDRA.variableRepresentation) == HYDRA.ExplicitRepresentation
+    mappings = {
+        str(meta.value(m, HYDRA.variable)): meta.value(m, HYDRA.property) for m in meta.objects(form, HYDRA.mapping)
+    }
+    assert mappings == {"subject": RDF.subject, "predicate": RDF.predicate, "object": RDF.object}
+
+
+def test_the_count_is_exact_and_the_data_stays_out_of_the_metadata_graph(client: FlaskClient) -> None:
+    query = "predicate=" + quote(str(CLIP.memberOf), safe="")
+    dataset, here = fragment(client, query)
+    meta = metadata(dataset)
+    total = sparql_count(client, f"?s <{CLIP.memberOf}> ?o")
+    assert meta.value(here, VOID.triples) == Literal(total, datatype=XSD.integer)
+    assert meta.value(here, HYDRA.totalItems) == Literal(total, datatype=XSD.integer)
+    data = dataset.default_graph
+    assert 0 < len(data) == min(total, PAGE_SIZE)
+    assert set(data.predicates()) == {CLIP.memberOf}
+    assert not set(meta.predicates()) & {CLIP.memberOf}
+
+
+def test_pages_link_to_each_other_and_together_give_the_fragment(client: FlaskClient) -> None:
+    query = "predicate=" + quote(str(RDF.type), safe="")
+    total = sparql_count(client, f"?s <{RDF.type}> ?o")
+    assert total > 2 * PAGE_SIZE
+    dataset, here = fragment(client, query)
+    seen, pages = set(dataset.default_graph), 1
+    meta = metadata(dataset)
+    assert meta.value(here, HYDRA.previous) is None
+    following = meta.value(here, HYDRA.next)
+    while following is not None:
+        path = str(following).removeprefix(BASE + "fragments?")
+        dataset, here = fragment(client, path)
+        meta = metadata(dataset)
+        assert meta.value(here, HYDRA.previous) is not None
+        assert meta.value(here, HYDRA.first) == URIRef(BASE + "fragments?" + query)
+        seen |= set(dataset.default_graph)
+        following, pages = meta.value(here, HYDRA.next), pages + 1
+    assert len(seen) == total
+    assert pages == -(-total // PAGE_SIZE)
+
+
+def test_a_literal_object_in_the_explicit_representation(client: FlaskClient) -> None:
+    for written in ('"Wien"@de', '"Wien"@DE'):
+        dataset, _ = fragment(client, "object=" + quote(written, safe=""))
+        assert (URIRef(VIENNA), None, Literal("Wien", lang="de")) in dataset.default_graph
+    typed = quote('"2006"^^<http://www.w3.org/2001/XMLSchema#gYear>', safe="")
+    bare = quote('"2006"^^http://www.w3.org/2001/XMLSchema#gYear', safe="")
+    assert len(fragment(client, "object=" + typed)[0].default_graph) == len(
+        fragment(client, "object=" + bare)[0].default_graph
+    )
+
+
+def test_variables_and_blank_nodes_are_variables(client: FlaskClient) -> None:
+    assert parse_term("?x", "subject") is None
+    assert parse_term("_:b0", "object") is None
+    all_of_it, _ = fragment(client)
+    named, _ = fragment(client, "subject=%3Fs&object=_%3Ab")
+    assert set(named.default_graph) == set(all_of_it.default_graph)
+
+
+def test_a_subject_fragment_has_every_statement_about_it(client: FlaskClient) -> None:
+    dataset, _ = fragment(client, "subject=" + quote(VIENNA, safe=""), accept="application/n-quads")
+    assert len(dataset.default_graph) == min(PAGE_SIZE, sparql_count(client, f"<{VIENNA}> ?p ?o"))
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/n-triples"])
+def test_triple_formats_carry_data_and_controls_together(client: FlaskClient, accept: str) -> None:
+    response = client.get("/fragments?subject=" + quote(VIENNA, safe=""), headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.mimetype == accept
+    assert response.headers["Vary"] == "Accept"
+    graph = Graph().parse(
+        data=response.data, format={"text/turtle": "turtle", "application/n-triples": "nt"}.get(accept, "json-ld")
+    )
+    assert (None, HYDRA.search, None) in graph
+    assert (URIRef(VIENNA), None, None) in graph
+
+
+def test_json_ld_keeps_the_metadata_in_a_graph_of_its_own(client: FlaskClient) -> None:
+    response = client.get("/fragments?subject=" + quote(VIENNA, safe=""), headers={"Accept": "application/ld+json"})
+    assert response.mimetype == "application/ld+json"
+    dataset = Dataset().parse(data=response.data, format="json-ld")
+    assert (URIRef(VIENNA), None, None) in dataset.default_graph
+    assert (None, HYDRA.search, None) in metadata(dataset)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("subject=vienna", "subject: 'vienna' is neither an absolute IRI"),
+        ("predicate=http://e/a%20b", "predicate:"),
+        ("subject=%22Wien%22", "a literal can only be the object"),
+        ("object=%22Wien", "is not a literal"),
+        ("object=%22Wien%22@", "is not a literal"),
+        ("object=%22Wien%22@d%C3%A9", "is not a language tag"),
+        ("object=%222%22%5E%5Einteger", "datatype"),
+        ("page=0", "page must be a whole number"),
+        ("page=-1", "page must be a whole number"),
+        ("page=1e3", "page must be a whole number"),
+        ("page=99999999999", "page must be a whole number"),
+        ("page=500", "past the last page"),
+    ],
+)
+def test_bad_input_is_400_with_a_message(client: FlaskClient, query: str, message: str) -> None:
+    response = client.get(
+        f"/fragments?subject={quote(VIENNA, safe='')}&{query}" if query.startswith("page=5") else f"/fragments?{query}"
+    )
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_counts_are_kept_per_load(client: FlaskClient) -> None:
+    from server.web.state import AppState
+
+    state = client.application.extensions["kg"]
+    assert isinstance(state, AppState)
+    client.get("/fragments?predicate=" + quote(str(CLIP.memberOf), safe=""))
+    assert ("fragment count", Pattern(predicate=parse_term(str(CLIP.memberOf), "predicate"))) in state._cache
+
+
+def test_void_lists_the_search_form(client: FlaskClient) -> None:
+    graph = Graph().parse(data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).data, format="turtle")
+    form = graph.value(URIRef(BASE + ".well-known/void#dataset"), HYDRA.search)
+    assert graph.value(form, HYDRA.template) == Literal(BASE + "fragments{?subject,predicate,object}")
+
+
+def test_openapi_lists_fragments(client: FlaskClient) -> None:
+    document = client.get("/openapi.json").get_json()
+    assert {p["name"] for p in document["paths"]["/fragments"]["get"]["parameters"]} == {
+        "subject",
+        "predicate",
+        "object",
+        "page",
+    }
