@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import quote
 
 import pytest
@@ -179,3 +180,28 @@ def test_openapi_lists_fragments(client: FlaskClient) -> None:
         "object",
         "page",
     }
+
+
+def test_latency_figures(client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
+    """p50/p95 of fragment requests for a few patterns (counts cached after the first): printed, not asserted."""
+    patterns = {
+        "all, page 1": "",
+        "all, page 50": "page=50",
+        "rdf:type, page 5": "predicate=" + quote(str(RDF.type), safe="") + "&page=5",
+        "subject vienna": "subject=" + quote(VIENNA, safe=""),
+        "a clip:City": f"predicate={quote(str(RDF.type), safe='')}&object={quote(str(CLIP.City), safe='')}",
+        'object "Wien"@de': "object=" + quote('"Wien"@de', safe=""),
+    }
+    lines = []
+    for name, query in patterns.items():
+        times = []
+        for _ in range(40):
+            started = time.perf_counter()
+            response = client.get(f"/fragments?{query}", headers={"Accept": "application/trig"})
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        first, times = times[0], sorted(times)
+        p50, p95 = times[len(times) // 2], times[int(len(times) * 0.95)]
+        lines.append(f"{name:20} first {first:6.1f} ms  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
+    with capsys.disabled():
+        print("\nfragments (TriG, 40 requests each):\n" + "\n".join(lines))
