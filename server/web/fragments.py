@@ -10,6 +10,7 @@ header), so a client finds the metadata of the URL it fetched.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
@@ -50,7 +51,8 @@ def fragment() -> Response:
     pattern = Pattern(*(parse_term(args.get(name, ""), name) for name in ("subject", "predicate", "object")))
     page = parse_page(args.get("page"))
     current = state()
-    query_string = request.query_string.decode("utf-8", "replace")
+    # as sent, its %-escapes kept; anything an IRI cannot hold (a raw '>' or '"') escaped, not written into the RDF
+    query_string = quote(request.query_string.decode("utf-8", "replace"), safe="%/?&=:@!$'()*+,;~")
     here = f"{current.base}{PATH}" + (f"?{query_string}" if query_string else "")
     body = fragment_bytes(current.engine, pattern, page, current.base, here, fmt, current.remember)
     response = Response(body, mimetype=fmt.media_type)

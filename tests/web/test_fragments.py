@@ -243,3 +243,12 @@ def as_stored(term: object) -> object:
     if isinstance(term, Literal) and term.datatype in DERIVED_INTEGERS:
         return Literal(str(term), datatype=XSD.integer)
     return term
+
+
+def test_a_raw_query_string_is_escaped_in_the_page_url(client: FlaskClient) -> None:
+    raw = 'unknown="> <http://e/injected> <http://e/p> "x'
+    response = client.get("/fragments", environ_overrides={"QUERY_STRING": raw}, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.data, format="turtle")
+    assert (URIRef("http://e/injected"), None, None) not in graph
+    assert (URIRef(BASE + "fragments?" + quote(raw, safe="%/?&=:@!$'()*+,;~")), VOID.triples, None) in graph
