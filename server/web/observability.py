@@ -33,7 +33,8 @@ log = logging.getLogger("clip_kg.access")
 blueprint = Blueprint("metrics", __name__)
 
 SURFACES = (
-    "pages", "sparql", "api", "downloads", "resources", "metadata", "vocabulary", "search", "metrics", "static", "other"
+    "pages", "sparql", "api", "downloads", "resources", "metadata", "vocabulary", "search", "metrics", "static",
+    "fragments", "other",
 )  # fmt: skip
 """Where a request went: the blueprint that answered it (``pages`` is the home page and browse lists)."""
 CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")

@@ -252,3 +252,8 @@ def test_a_raw_query_string_is_escaped_in_the_page_url(client: FlaskClient) -> N
     graph = Graph().parse(data=response.data, format="turtle")
     assert (URIRef("http://e/injected"), None, None) not in graph
     assert (URIRef(BASE + "fragments?" + quote(raw, safe="%/?&=:@!$'()*+,;~")), VOID.triples, None) in graph
+
+
+def test_fragments_are_a_surface_of_their_own_in_the_metrics(client: FlaskClient) -> None:
+    client.get("/fragments?page=1")
+    assert 'clip_kg_requests_total{surface="fragments",status="2xx"}' in client.get("/metrics").get_data(as_text=True)
