@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from server.engine.embedded import EmbeddedEngine
 from server.engine.interface import Engine
+from server.engine.quality_queries import KIND_TOTALS_QUERY, LABELS_QUERY, S0_STATEMENTS_QUERY
 from server.kg.build import KnowledgeGraph
 from server.namespaces import graph_iri
-from server.views.quality_queries import KIND_TOTALS_QUERY, LABELS_QUERY, S0_STATEMENTS_QUERY
 
 REPORT_FILE = "docs/data-report.md"
 PREFIXES = """

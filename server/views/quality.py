@@ -11,6 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from server.engine.quality_queries import (
+    KIND_TOTALS_QUERY,
+    LABELS_QUERY,
+    LINKS_QUERY,
+    S0_STATEMENTS_QUERY,
+    SOURCES_QUERY,
+)
 from server.views.conformance import (
     Validation,
     focus_nodes,
@@ -22,13 +29,6 @@ from server.views.csvw import CsvColumn, CsvTable
 from server.views.home import count_claims, module_counts, research_modules
 from server.views.pictures import MODULE_CITIES, member_cities, select
 from server.views.published import Published
-from server.views.quality_queries import (
-    KIND_TOTALS_QUERY,
-    LABELS_QUERY,
-    LINKS_QUERY,
-    S0_STATEMENTS_QUERY,
-    SOURCES_QUERY,
-)
 
 NETWORK = """SELECT ?network ?label WHERE { ?network a clip:Network .
   OPTIONAL { ?network rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) } }"""
