@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from rdflib import BNode, Dataset, Graph, Namespace, URIRef
@@ -250,3 +251,41 @@ def describe_dataset(graph: Graph, dataset: Node, root: str) -> None:
         graph.add((form, HYDRA.mapping, mapping))
         graph.add((mapping, HYDRA.variable, RdfLiteral(variable)))
         graph.add((mapping, HYDRA.property, property_))
+
+
+def fragment_page(
+    engine: Engine,
+    pattern: Pattern,
+    page: int,
+    link: Callable[[str], str | None],
+    remember: Callable[[object, Callable[[], int]], int],
+) -> dict[str, Any]:
+    """What ``fragments.html`` shows a browser: the pattern as typed, the count, the page's triples, paging.
+
+    ``link`` makes the href of an IRI (``Urls.link``: our documents, http(s) URLs only).
+
+    Raises:
+        BadInput: a page past the fragment's last page.
+    """
+    total = remember(("fragment count", pattern), lambda: count(engine, pattern))
+    last = max(1, -(-total // PAGE_SIZE))
+    if page > last:
+        raise BadInput(f"page {page} is past the last page ({last}) of this fragment of {total} triples")
+    pages = {"first": 1, "previous": page - 1, "next": page + 1, "last": last}
+    positions = zip((name for name, _ in POSITIONS), pattern.terms, strict=True)
+    return {
+        "fields": {name: "" if term is None else explicit(term) for name, term in positions},
+        "total": total, "page": page, "last": last, "page_size": PAGE_SIZE,
+        "rows": [[_shown(term, link) for term in triple] for triple in page_triples(engine, pattern, page)],
+        "paging": {rel: fragment_url("/", pattern, n) for rel, n in pages.items() if 1 <= n <= last and n != page},
+    }  # fmt: skip
+
+
+def _shown(term: Term, link: Callable[[str], str | None]) -> dict[str, str | None]:
+    """A term as a cell: its text, a link for an IRI, the language or datatype of a literal."""
+    if isinstance(term, Iri):
+        return {"text": term.value, "href": link(term.value), "note": None}
+    if isinstance(term, Literal):
+        note = f"@{term.language}" if term.language else (None if term.datatype == str(XSD.string) else term.datatype)
+        return {"text": term.value, "href": None, "note": note}
+    return {"text": f"_:{term.value}", "href": None, "note": None}

@@ -2,8 +2,9 @@
 
 ``?subject=&predicate=&object=`` (each optional, in Hydra's explicit representation) and
 ``?page=``; TriG, N-Quads or JSON-LD keep the metadata in a graph of its own, Turtle and
-N-Triples write it beside the data. The page's own URL, the subject of its metadata, is the
-configured root plus the path and query string as the client sent them (never its Host
+N-Triples write it beside the data; a browser (text/html before the RDF types) gets a page with
+the pattern as a form, the count, the triples and the paging links. The page's own URL, the
+subject of its metadata, is the configured root plus the path and query string as the client sent them (never its Host
 header), so a client finds the metadata of the URL it fetched.
 """
 
@@ -12,15 +13,25 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 
-from server.formats import by_name
-from server.views.fragments import MAX_PAGE, PAGE_SIZE, PATH, Pattern, fragment_bytes, parse_page, parse_term
+from server.formats import HTML, by_name
+from server.views.fragments import (
+    MAX_PAGE,
+    PAGE_SIZE,
+    PATH,
+    Pattern,
+    fragment_bytes,
+    fragment_page,
+    parse_page,
+    parse_term,
+)
 from server.web.negotiation import chosen_format
 from server.web.state import state
 
 blueprint = Blueprint("fragments", __name__)
 FRAGMENT_FORMATS = tuple(by_name(name) for name in ("trig", "nq", "ttl", "nt", "jsonld"))
+OFFERED = (*FRAGMENT_FORMATS, HTML)  # HTML last: */* gets TriG, a browser (text/html first) a page
 _TERM = {"type": "string", "maxLength": 4096}
 OPERATION: dict[str, Any] = {
     "summary": "Triple Pattern Fragments: the triples matching a pattern, paged, with their count and Hydra controls",
@@ -35,7 +46,7 @@ OPERATION: dict[str, Any] = {
     ],
     "responses": {
         "200": {"description": "A page of the fragment",
-                "content": {f.media_type: {"schema": {"type": "string"}} for f in FRAGMENT_FORMATS}},
+                "content": {f.media_type: {"schema": {"type": "string"}} for f in OFFERED}},
         "400": {"description": "A malformed IRI or literal, or a page out of range",
                 "content": {"text/plain": {"schema": {"type": "string"}}}},
         "406": {"description": "No acceptable media type", "content": {"text/plain": {"schema": {"type": "string"}}}},
@@ -46,11 +57,16 @@ OPERATION: dict[str, Any] = {
 @blueprint.get(f"/{PATH}")
 def fragment() -> Response:
     """One page of the fragment of a triple pattern, with its count and Hydra controls."""
-    fmt = chosen_format(FRAGMENT_FORMATS)  # TriG for */*: the metadata apart from the data
+    fmt = chosen_format(OFFERED)  # TriG for */*: the metadata apart from the data
     args = request.args
     pattern = Pattern(*(parse_term(args.get(name, ""), name) for name in ("subject", "predicate", "object")))
     page = parse_page(args.get("page"))
     current = state()
+    if fmt is HTML:
+        context = fragment_page(current.engine, pattern, page, current.urls.link, current.remember)
+        response = Response(render_template("fragments.html", **context), mimetype=HTML.media_type)
+        response.vary.add("Accept")
+        return response
     # as sent, its %-escapes kept; anything an IRI cannot hold (a raw '>' or '"') escaped, not written into the RDF
     query_string = quote(request.query_string.decode("utf-8", "replace"), safe="%/?&=:@!$'()*+,;~")
     here = f"{current.base}{PATH}" + (f"?{query_string}" if query_string else "")

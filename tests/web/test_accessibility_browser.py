@@ -49,6 +49,7 @@ PAGES = {
     "dumps": "/dumps",
     "releases": "/release/",
     "catalogue": "/catalog",
+    "triple pattern fragments": "/fragments?predicate=https%3A%2F%2Fw3id.org%2Fclip-network%2Fdef%2FlocalName",
 }
 BLOCKING = ("serious", "critical")
 

@@ -257,3 +257,29 @@ def test_a_raw_query_string_is_escaped_in_the_page_url(client: FlaskClient) -> N
 def test_fragments_are_a_surface_of_their_own_in_the_metrics(client: FlaskClient) -> None:
     client.get("/fragments?page=1")
     assert 'clip_kg_requests_total{surface="fragments",status="2xx"}' in client.get("/metrics").get_data(as_text=True)
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_gets_a_page_with_the_pattern_the_count_and_the_triples(client: FlaskClient) -> None:
+    vienna = BASE + "id/city/vienna"
+    query = f"subject={quote(vienna)}&predicate={quote(str(CLIP.localName))}"
+    response = client.get(f"/fragments?{query}", headers={"Accept": BROWSER})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    body = response.get_data(as_text=True)
+    assert f'value="{vienna}"' in body and 'name="object" value=""' in body
+    assert "<strong>1</strong> triple matches" in body
+    assert '<a href="/doc/city/vienna.html">' in body and "<td>Wien <span" in body and "@de" in body
+
+
+def test_the_html_page_links_the_next_and_last_pages(client: FlaskClient) -> None:
+    body = client.get("/fragments?page=2", headers={"Accept": BROWSER}).get_data(as_text=True)
+    assert 'rel="first" href="/fragments"' in body
+    assert 'rel="prev" href="/fragments"' in body and 'rel="next" href="/fragments?page=3"' in body
+    assert 'rel="last" href="/fragments?page=' in body
+
+
+def test_any_type_still_gets_rdf_and_a_bad_pattern_is_400_for_browsers_too(client: FlaskClient) -> None:
+    assert client.get("/fragments", headers={"Accept": "*/*"}).mimetype == "application/trig"
+    assert client.get("/fragments?subject=%22Wien%22", headers={"Accept": BROWSER}).status_code == 400
