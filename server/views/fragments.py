@@ -168,6 +168,21 @@ def page_triples(engine: Engine, pattern: Pattern, page: int) -> list[tuple[Term
     return [(row["s"], row["p"], row["o"]) for row in engine.rows(query)]
 
 
+def _paged(
+    engine: Engine, pattern: Pattern, page: int, remember: Callable[[object, Callable[[], int]], int]
+) -> tuple[int, int]:
+    """The fragment's count (remembered per data load) and its last page; a page past it is refused.
+
+    Raises:
+        BadInput: a page past the fragment's last page.
+    """
+    total = remember(("fragment count", pattern), lambda: count(engine, pattern))
+    last = max(1, -(-total // PAGE_SIZE))
+    if page > last:
+        raise BadInput(f"page {page} is past the last page ({last}) of this fragment of {total} triples")
+    return total, last
+
+
 def fragment_bytes(
     engine: Engine,
     pattern: Pattern,
@@ -186,10 +201,7 @@ def fragment_bytes(
     Raises:
         BadInput: a page past the fragment's last page.
     """
-    total = remember(("fragment count", pattern), lambda: count(engine, pattern))
-    last = max(1, -(-total // PAGE_SIZE))
-    if page > last:
-        raise BadInput(f"page {page} is past the last page ({last}) of this fragment of {total} triples")
+    total, last = _paged(engine, pattern, page, remember)
     dataset = Dataset()
     data = dataset.default_graph
     for triple in page_triples(engine, pattern, page):
@@ -267,10 +279,7 @@ def fragment_page(
     Raises:
         BadInput: a page past the fragment's last page.
     """
-    total = remember(("fragment count", pattern), lambda: count(engine, pattern))
-    last = max(1, -(-total // PAGE_SIZE))
-    if page > last:
-        raise BadInput(f"page {page} is past the last page ({last}) of this fragment of {total} triples")
+    total, last = _paged(engine, pattern, page, remember)
     pages = {"first": 1, "previous": page - 1, "next": page + 1, "last": last}
     positions = zip((name for name, _ in POSITIONS), pattern.terms, strict=True)
     return {
