@@ -6,6 +6,7 @@ data; ``clip-kg report`` rewrites docs/data-report.md and a test checks it is cu
 
 from __future__ import annotations
 
+from server.engine.catalogue import catalogue
 from server.engine.embedded import EmbeddedEngine
 from server.engine.interface import Engine
 from server.engine.quality_queries import KIND_TOTALS_QUERY, LABELS_QUERY, S0_STATEMENTS_QUERY
@@ -215,48 +216,21 @@ def _description_only(store: Engine) -> str:
     )
 
 
-DISPUTES_QUERY = """
-SELECT ?about ?what ?value (GROUP_CONCAT(DISTINCT ?id; separator=", ") AS ?sources) WHERE {
-  {
-    ?claim a clip:ValueClaim ; clip:claimAbout ?subject ; clip:claimedProperty ?property ; clip:claimedValue ?v .
-    OPTIONAL { ?claim clip:countQualifier ?q FILTER (?q != "exactly") }
-    OPTIONAL { ?property rdfs:label ?propertyLabel FILTER (LANG(?propertyLabel) = "en") }
-    BIND(COALESCE(STR(?propertyLabel), REPLACE(STR(?property), "^.*[/#]", "")) AS ?what)
-    BIND(CONCAT(IF(BOUND(?q), CONCAT(?q, " "), ""), STR(?v)) AS ?value)
-  } UNION {
-    ?claim a clip:CountClaim ; clip:claimAbout ?subject ; clip:statedCityCount ?n ; clip:countQualifier ?q .
-    OPTIONAL { ?claim clip:statedCountryCount ?c }
-    BIND("number of cities" AS ?what)
-    BIND(IF(BOUND(?c), CONCAT(" from ", STR(?c), " countries"), "") AS ?from)
-    BIND(CONCAT(IF(?q = "exactly", "", CONCAT(?q, " ")), STR(?n), ?from) AS ?value)
-  } UNION {
-    ?claim a clip:PeriodClaim ; clip:claimAbout ?subject ; dcterms:description ?described .
-    OPTIONAL { ?claim clip:startDate ?start } OPTIONAL { ?claim clip:endDate ?end }
-    BIND("period" AS ?what)
-    BIND(COALESCE(STR(?start), "?") AS ?first) BIND(COALESCE(STR(?end), "?") AS ?last)
-    BIND(IF(?first = ?last, ?first, CONCAT(?first, "–", ?last)) AS ?value)
-  }
-  ?claim dcterms:source/clip:sourceId ?id .
-  ?subject rdfs:label ?about FILTER (LANG(?about) = "en" || LANG(?about) = "")
-}
-GROUP BY ?about ?what ?value ORDER BY ?about ?what ?value
-"""
-
-
 def _disputes(store: Engine) -> str:
-    rows = _rows(store, DISPUTES_QUERY)
-    values: dict[tuple[str, str], int] = {}
-    for about, what, _, _ in rows:
-        values[(about, what)] = values.get((about, what), 0) + 1
+    """The rows of the named query ``disputed_facts`` where the sources disagree."""
+    query = catalogue()["disputed_facts"]
+    answer = store.rows(query.text, **query.substitutions({}))
     disputed = [
-        [about, what, value, ", ".join(sorted(ids.split(", "), key=_source_order))]
-        for about, what, value, ids in rows
-        if values[(about, what)] > 1
-    ]
+        [row["about"].value if "about" in row else row["subject"].value, row["kind"].value, row["value"].value,
+         row["sources"].value]
+        for row in answer
+        if row["disputed"].value == "true"
+    ]  # fmt: skip
     subjects = {(row[0], row[1]) for row in disputed}
     intro = (
         "## Claims in dispute\n\nEvery figure, period or value on which the sources disagree, one row per value with "
-        f"the sources that give it: {len(subjects)} questions, {len(disputed)} values.\n\n"
+        f"the sources that give it (the named query `disputed_facts`): {len(subjects)} questions, "
+        f"{len(disputed)} values.\n\n"
     )
     return intro + _table(["about", "what", "value", "sources"], disputed)
 
