@@ -16,16 +16,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The repository checkout: the CLIP data folders sit next to the ``server`` package."""
 
 
-def node_modules() -> Path | None:
-    """The npm packages ``make setup`` installs (``npm ci``) next to the server, or None without them.
-
-    The site's front-end libraries (the query editor, the maps' boundaries) are read from here; a
-    checkout without npm still runs, with a plain query form and maps without boundaries.
-    """
-    folder = PROJECT_ROOT / "node_modules"
-    return folder if folder.is_dir() else None
-
-
 def _default_cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path.home() / ".cache") / "clip-kg"

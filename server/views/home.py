@@ -125,7 +125,7 @@ def home_context(published: Published, facts: DatasetFacts, links: Links) -> dic
         "drawn_up_to": DRAWN_UP_TO,
         "modules": modules,
         "levels": levels,
-        "city_map": city_map(cities, urls),
+        "city_map": city_map(cities, urls, published.node_modules),
         "matrix": matrix(cities, columns, levels, urls),
         "browse": [(kind, KINDS[kind][1], n) for kind, n in counts.items() if n],
         "graphs": list(facts.graphs),

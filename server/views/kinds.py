@@ -188,7 +188,7 @@ def city_map(describer: Describer, iri: str) -> Row | None:
         describer.name_all(points)  # every dot is named: one query, not one per city
     else:
         describer.name_instances(describer.term("City"))  # every dot is named: one query, not one per city
-    ground = basemap(list(points.values()), MAP_WIDTH)
+    ground = basemap(list(points.values()), MAP_WIDTH, describer.data.node_modules)
     dots: list[Row] = [
         {"iri": other, "name": describer.name(other), "xy": ground.place(*point), "here": other == iri}
         for other, point in sorted(points.items())

@@ -30,8 +30,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from server.config import node_modules
-
 Point = tuple[float, float]
 Ring = list[Point]
 Polygon = list[Ring]
@@ -165,10 +163,10 @@ class Basemap:
     note: str | None
 
 
-def basemap(points: Sequence[Point], width: float) -> Basemap:
-    """The ground for cities at ``points`` (latitude, longitude) on a map ``width`` pixels wide."""
-    folder = node_modules()
-    source = folder / BOUNDARIES if folder else None
+def basemap(points: Sequence[Point], width: float, node_modules: Path | None) -> Basemap:
+    """The ground for cities at ``points`` (latitude, longitude) on a map ``width`` pixels wide, with the
+    boundaries of ``node_modules`` (the grid without them)."""
+    source = node_modules / BOUNDARIES if node_modules else None
     if source is None or not source.is_file():
         return _grid(points, width)
     frame = _frame([laea(lat, long) for lat, long in _with_europe(points)])

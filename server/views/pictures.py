@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from server.engine.interface import Engine
 from server.engine.terms import Iri
@@ -152,12 +153,12 @@ class CityMap:
     unplaced: list[tuple[str | None, str]]  # href (None: no link), label
 
 
-def city_map(cities: list[City], urls: Urls) -> CityMap | None:
-    """The map of the cities that have coordinates; None when none has."""
+def city_map(cities: list[City], urls: Urls, node_modules: Path | None) -> CityMap | None:
+    """The map of the cities that have coordinates, on the boundaries in ``node_modules``; None when none has."""
     placed = [c for c in cities if c.lat is not None and c.long is not None]
     if not placed:
         return None
-    ground = basemap([(c.lat or 0.0, c.long or 0.0) for c in placed], WIDTH)
+    ground = basemap([(c.lat or 0.0, c.long or 0.0) for c in placed], WIDTH, node_modules)
     frame = (0.0, 0.0, WIDTH, ground.height)
     dots = [_dot(city, *ground.place(city.lat or 0, city.long or 0), urls) for city in placed]
     dots = place_labels(sorted(dots, key=lambda d: -d.r), frame)

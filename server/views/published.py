@@ -7,6 +7,7 @@ state satisfies it, and tests may pass any object with these attributes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from rdflib import Graph
@@ -42,6 +43,11 @@ class Published(Protocol):
 
     def remember(self, key: Any, compute: Callable[[], T]) -> T:
         """A value computed once per load under ``key`` (the data is read-only between loads)."""
+        ...
+
+    @property
+    def node_modules(self) -> Path | None:
+        """Where ``npm ci`` installed the front-end libraries (``KG_NODE_MODULES``), None without them."""
         ...
 
     @property

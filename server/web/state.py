@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import current_app
@@ -119,6 +120,12 @@ class AppState:
     def ontology(self) -> Graph:
         """The ontology graph as built."""
         return self.kg.ontology
+
+    @property
+    def node_modules(self) -> Path | None:
+        """Where ``npm ci`` installed the front-end libraries (``KG_NODE_MODULES``), None without them."""
+        folder = self.settings.node_modules
+        return folder if folder.is_dir() else None
 
     @property
     def prefixes(self) -> tuple[tuple[str, str], ...]:

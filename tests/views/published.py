@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from rdflib import Graph
@@ -24,6 +25,7 @@ class Data:
     urls: Urls = field(default_factory=lambda: Urls(BASE))
     prefixes: tuple[tuple[str, str], ...] = (("ex", BASE + "def/"),)
     ontology: Graph = field(default_factory=Graph)
+    node_modules: Path | None = None  # no front-end libraries: maps on the grid
     kept: dict[Any, Any] = field(default_factory=dict)
 
     def remember(self, key: Any, compute: Callable[[], T]) -> T:

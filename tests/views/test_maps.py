@@ -7,12 +7,13 @@ import json
 import re
 import time
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from server.config import Settings, node_modules
+from server.config import Settings
 from server.kg.build import KnowledgeGraph
 from server.views import maps
 from server.web.app import create_app
@@ -40,7 +41,8 @@ TINY = {
 }
 CITIES = {"vienna": (48.21, 16.37), "zurich": (47.37, 8.54), "helsinki": (60.17, 24.94), "lisbon": (38.72, -9.14)}
 FAR_CITIES = {"istanbul": (41.01, 28.98), "izmir": (38.42, 27.14), "dublin": (53.35, -6.26), "turku": (60.45, 22.27)}
-HAS_BOUNDARIES = (node_modules() or Path("/nonexistent")).joinpath(maps.BOUNDARIES).is_file()
+NODE_MODULES = Settings.from_env().node_modules
+HAS_BOUNDARIES = (NODE_MODULES / maps.BOUNDARIES).is_file()
 needs_boundaries = pytest.mark.skipif(not HAS_BOUNDARIES, reason="no node_modules/world-atlas: run make setup with npm")
 
 
@@ -82,7 +84,7 @@ def test_the_projection_keeps_distances_near_its_centre() -> None:
 
 @needs_boundaries
 def test_every_city_is_inside_the_map_and_europe_with_it() -> None:
-    ground = maps.basemap(list((CITIES | FAR_CITIES).values()), 760)
+    ground = maps.basemap(list((CITIES | FAR_CITIES).values()), 760, NODE_MODULES)
     for lat, long in (CITIES | FAR_CITIES).values():
         x, y = ground.place(lat, long)
         assert 0 < x < ground.width and 0 < y < ground.height
@@ -93,25 +95,23 @@ def test_every_city_is_inside_the_map_and_europe_with_it() -> None:
 
 @needs_boundaries
 def test_paths_are_clipped_to_the_frame_and_kept_small() -> None:
-    ground = maps.basemap(list(CITIES.values()), 560)
+    ground = maps.basemap(list(CITIES.values()), 560, NODE_MODULES)
     numbers = [float(n) for _, d in ground.countries for n in re.findall(r"M(-?[\d.]+) (-?[\d.]+)", d)[0]]
     assert all(-3 <= n <= max(ground.width, ground.height) + 3 for n in numbers)
     assert sum(len(d) for _, d in ground.countries) < 60_000
 
 
-def test_the_ground_comes_from_the_installed_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_ground_comes_from_the_installed_package(tmp_path: Path) -> None:
     (tmp_path / maps.BOUNDARIES).parent.mkdir(parents=True)
     tiny = TINY | {"transform": {"scale": [0.5, 0.5], "translate": [12, 45]}}  # squares near Zürich
     (tmp_path / maps.BOUNDARIES).write_text(json.dumps(tiny), encoding="utf-8")
-    monkeypatch.setattr(maps, "node_modules", lambda: tmp_path)
-    ground = maps.basemap([CITIES["vienna"]], 400)
+    ground = maps.basemap([CITIES["vienna"]], 400, tmp_path)
     assert [name for name, _ in ground.countries] == ["West", "E"]
     assert all(d.startswith("M") and d.endswith("z") for _, d in ground.countries)
 
 
-def test_without_node_modules_the_cities_stand_on_the_old_grid(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(maps, "node_modules", lambda: None)
-    ground = maps.basemap(list(CITIES.values()), 560)
+def test_without_node_modules_the_cities_stand_on_the_old_grid() -> None:
+    ground = maps.basemap(list(CITIES.values()), 560, None)
     assert ground.countries == () and ground.grid
     assert ground.note and "make setup" in ground.note and "npm" in ground.note
     assert ground.place(*CITIES["vienna"])[0] > ground.place(*CITIES["zurich"])[0]
@@ -157,10 +157,10 @@ def test_the_city_map_highlights_the_city_among_the_others(app: Flask) -> None:
 
 
 def test_without_node_modules_the_pages_say_how_to_get_the_boundaries(
-    settings: Settings, clip_kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, clip_kg: KnowledgeGraph, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(maps, "node_modules", lambda: None)
-    client = create_app(settings, clip_kg).test_client()
+    """KG_NODE_MODULES names a folder without the libraries: the maps fall back, on every page."""
+    client = create_app(replace(settings, node_modules=tmp_path / "none"), clip_kg).test_client()
     for path, pattern in (("/", r'(<svg class="city-map".*?</svg>)'),
                           ("/doc/city/vienna.html", r'<figure class="city-map">\s*(<svg\b.*?</svg>)')):  # fmt: skip
         page = client.get(path).get_data(as_text=True)

@@ -3,13 +3,14 @@ screenshots of the home map and a city map for a person to look at (build/screen
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from server.config import Settings
 from server.kg.build import KnowledgeGraph
-from server.views import maps
 from server.web.app import create_app
 
 from ..browser import SCREENSHOT_DIR, needs_browser
@@ -70,10 +71,9 @@ def test_the_city_map_highlights_the_city(browser: Any, live_url: str) -> None:
 
 
 def test_without_boundaries_the_map_keeps_its_grid_and_says_why(
-    browser: Any, settings: Settings, clip_kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+    browser: Any, settings: Settings, clip_kg: KnowledgeGraph, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(maps, "node_modules", lambda: None)
-    with serve_in_thread(create_app(settings, clip_kg)) as url:
+    with serve_in_thread(create_app(replace(settings, node_modules=tmp_path / "none"), clip_kg)) as url:
         browser.set_window_size(1400, 1000)
         browser.get(url + "/")
         figure = browser.find_element(By.CSS_SELECTOR, "figure.map-figure")
