@@ -109,15 +109,28 @@ def endpoint(base: str, query: str) -> dict[str, Any]:
 
 
 def comunica(base: str, query: str) -> dict[str, Any]:
-    run = subprocess.run(
-        [str(COMUNICA), f"qpf@{base}fragments", "-t", "application/sparql-results+json", "-q", query],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    return json.loads(run.stdout)  # type: ignore[no-any-return]
+    """Comunica's answer; one more run if its output stops short.
+
+    Under load in CI, comunica-sparql 5.4.1 once exited with status 0 after writing only the
+    first lines of its JSON while every fragment it asked for had been answered 200 (the
+    server's log); not reproduced in 100 runs here. That run is repeated once, and a second
+    short output fails the test with both outputs.
+    """
+    outputs = []
+    for _attempt in range(2):
+        run = subprocess.run(
+            [str(COMUNICA), f"qpf@{base}fragments", "-t", "application/sparql-results+json", "-q", query],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        try:
+            return json.loads(run.stdout)  # type: ignore[no-any-return]
+        except json.JSONDecodeError as error:
+            outputs.append(f"{error}: stdout ends {run.stdout[-300:]!r}, stderr ends {run.stderr[-500:]!r}")
+    raise AssertionError("Comunica's output is not JSON twice running:\n" + "\n".join(outputs))
 
 
 def test_comunica_over_fragments_answers_as_the_endpoint(site: str) -> None:
