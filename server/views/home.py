@@ -142,8 +142,10 @@ def home_context(published: Published, facts: DatasetFacts, links: Links) -> dic
     return context
 
 
-def browse_context(published: Published, kind: str, offset: int = 0) -> dict[str, Any]:
+def browse_context(published: Published, kind: str, offset: int = 0, narrowing: str = "") -> dict[str, Any]:
     """What ``browse.html`` shows: one kind of resource as a list, label (English first), a second column, a link.
+
+    ``narrowing`` (patterns over ``?item``, from the page's facets) keeps only the resources it matches.
 
     Raises:
         NotFound: there is no list of that kind.
@@ -153,7 +155,12 @@ def browse_context(published: Published, kind: str, offset: int = 0) -> dict[str
     engine, base, urls = published.engine, published.base, published.urls
     name, heading, pattern = KINDS[kind]
     values = typed(published, [base + "def/" + name])
-    total = next(iter(kind_counts(published, {kind: KINDS[kind]}).values()))
+    if narrowing:
+        values += " " + narrowing
+        counted = select(engine, base, f"SELECT (COUNT(DISTINCT ?item) AS ?n) WHERE {{ {values} ?item a ?type }}")
+        total = int(counted[0]["n"] or 0) if counted else 0
+    else:
+        total = next(iter(kind_counts(published, {kind: KINDS[kind]}).values()))
     if total > BROWSE_PAGE:
         offset = min(offset, max(total - 1, 0)) // BROWSE_PAGE * BROWSE_PAGE
         text = PAGE_OF_ITEMS.replace("TYPED", values).replace("LIMIT_", str(BROWSE_PAGE))

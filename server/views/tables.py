@@ -79,8 +79,9 @@ def matrix_table(published: Published) -> CsvTable:
     )
 
 
-def browse_table(published: Published, kind: str) -> CsvTable:
-    """A browse list whole (not paged): each resource of the kind, its English label, its name and detail.
+def browse_table(published: Published, kind: str, narrowing: str = "", wording: str = "") -> CsvTable:
+    """A browse list whole (not paged): each resource of the kind, its English label, its name and detail;
+    with ``narrowing`` (patterns over ``?item``) only the resources it matches, ``wording`` saying which.
 
     Raises:
         NotFound: there is no list of that kind.
@@ -89,7 +90,7 @@ def browse_table(published: Published, kind: str) -> CsvTable:
         raise NotFound(f"there is no list of {kind!r}; the lists are: {', '.join(KINDS)}")
     engine, base = published.engine, published.base
     name, heading, pattern = KINDS[kind]
-    values = typed(published, [base + "def/" + name])
+    values = typed(published, [base + "def/" + name]) + (" " + narrowing if narrowing else "")
     english, shown = dict[str, str](), dict[str, str]()  # the English label; the name the page shows
     for row in select(engine, base, ITEMS.replace("TYPED", values)):
         item = row["item"] or ""
@@ -109,7 +110,7 @@ def browse_table(published: Published, kind: str) -> CsvTable:
     note = (
         f"Every resource of the browse list '{heading}' (of the class {name} or a subclass), with the name the "
         "page shows (the English label, else any name), its English rdfs:label and the page's second column."
-    )
+    ) + (f" Only those passing the filters: {wording}." if wording else "")
     return CsvTable(
         f"browse-{kind}",
         heading,

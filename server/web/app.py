@@ -11,6 +11,7 @@ from server.urls import is_web_url
 from server.web import (
     api,
     dumps,
+    facets,
     fairness,
     fragments,
     home,
@@ -44,6 +45,7 @@ BLUEPRINTS = (
     tables,
     quality,
     fragments,
+    facets,
 )
 
 

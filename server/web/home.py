@@ -9,7 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 
 from server.formats import RDF_FORMATS
+from server.views.facets import kind_collection, requirements
 from server.views.home import Links, browse_context, home_context
+from server.web.faceting import panel
 from server.web.state import absolute_url, state
 
 blueprint = Blueprint("pages", __name__)
@@ -36,9 +38,14 @@ def home() -> str:
 
 @blueprint.get("/browse/<kind>")
 def browse(kind: str) -> str:
-    """One kind of resource as a list: label (English first), a helpful second column, a link each."""
+    """One kind of resource as a list: label (English first), a helpful second column, a link each; narrowed
+    by the facets beside it (``f.`` parameters)."""
     current = state()
     text = request.args.get("offset", "0")
     offset = int(text) if text.isdigit() and len(text) < 10 else 0
-    context = current.remember(("browse", kind, offset), lambda: browse_context(current, kind, offset))
-    return render_template("browse.html", **context)
+    facets = panel(current, kind_collection(current, kind), "pages.browse", kind=kind)
+    narrowing = requirements(facets.state.filters)
+    context = current.remember(
+        ("browse", kind, offset, narrowing), lambda: browse_context(current, kind, offset, narrowing)
+    )
+    return render_template("browse.html", facets=facets, **context)

@@ -13,6 +13,7 @@ from server.engine.catalogue import RESERVED_NAMES
 from server.engine.interface import QueryJob
 from server.errors import NotFound
 from server.formats import by_name
+from server.views.facets import parse_filters, requirements
 from server.views.tables import answer_table, browse_table, matrix_table
 from server.web.jobs import run_job
 from server.web.state import absolute_url, state
@@ -35,9 +36,12 @@ def matrix(described: bool) -> Response:
 @blueprint.get("/browse/<kind>.csv", defaults={"described": False}, endpoint="browse_csv")
 @blueprint.get("/browse/<kind>.csv-metadata.json", defaults={"described": True}, endpoint="browse_metadata")
 def browse(kind: str, described: bool) -> Response:
-    """A browse list whole, as CSV, or its CSVW metadata; 404 for a kind that has no list."""
+    """A browse list whole (narrowed by ``f.`` filters, as on its page), as CSV, or its CSVW metadata; 404 for a
+    kind that has no list."""
     current = state()
-    table = current.remember(("browse table", kind), lambda: browse_table(current, kind))
+    filters = parse_filters(current, request.args.items(multi=True))
+    narrowing, wording = requirements(filters), "; ".join(f"{f.facet.label} = {f.value}" for f in filters)
+    table = current.remember(("browse table", kind, narrowing), lambda: browse_table(current, kind, narrowing, wording))
     path = url_for("tables.browse_csv", kind=kind)
     return table_metadata(table, path) if described else table_csv(table, path)
 

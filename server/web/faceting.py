@@ -1,0 +1,164 @@
+"""What the pages with facets share: which set a request names, its filters, and the panel to draw.
+
+A browse list (``/browse/KIND``) or a search (``/search?q=``) narrowed by the request's ``f.``
+filters: the filters in force, each with the link that removes it; the facets; the year-range
+forms; the map of the set's places; the links to the CSV, the JSON and the query editor. The
+counting is ``server.views.facets``; the routes of ``/facets`` are ``server.web.facets``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import request, url_for
+
+from server.errors import BadInput
+from server.views.facets import (
+    FILTER_PREFIX,
+    Collection,
+    FacetMap,
+    FacetState,
+    Filter,
+    facet_map,
+    facet_state,
+    kind_collection,
+    parse_filters,
+    search_collection,
+)
+from server.views.naming import Lookup
+from server.views.search import ranked
+from server.web.negotiation import reader_languages
+from server.web.state import AppState
+
+Parameters = Sequence[tuple[str, str]]
+KEPT = ("q", "lang")
+"""Parameters of a page that belong to its state besides the filters (the search text, the reader's language)."""
+ITEMS_SHOWN = 100
+"""Items a JSON answer lists (by name); the CSV has them all."""
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What a page with facets shows beside its list."""
+
+    state: FacetState
+    map: FacetMap | None
+    chips: list[tuple[str, str, str]]  # facet label, value label, the URL without this filter
+    clear_url: str
+    ranges: list[tuple[str, str, str, str]]  # key, label, first year, last year
+    hidden: list[tuple[str, str]]  # the state's parameters, for the range forms
+    state_url: Callable[[Parameters], str]
+    editor_url: str
+    csv_url: str
+    json_url: str
+    whole: int  # the size of the set without filters
+    filter_args: dict[str, list[str]]  # the filters as url_for arguments
+
+
+
+def requested_set(current: AppState) -> tuple[Collection, tuple[Filter, ...]]:
+    """The set a ``/facets`` request names (exactly one of ``kind`` and ``q``) and its filters.
+
+    Raises:
+        BadInput: neither or both of ``kind`` and ``q``, an empty search, or a bad filter.
+        NotFound: no browse list of that kind.
+    """
+    kind, text = request.args.get("kind"), request.args.get("q")
+    if (kind is None) == (text is None):
+        raise BadInput("name the set to narrow with exactly one of ?kind= (a browse list) and ?q= (a search)")
+    filters = parse_filters(current, request.args.items(multi=True))
+    if kind is not None:
+        return kind_collection(current, kind), filters
+    return search_set(current, text or ""), filters
+
+
+def search_set(current: AppState, text: str) -> Collection:
+    """The hits of a search as a set to narrow.
+
+    Raises:
+        BadInput: the text has no letter or digit to search for.
+    """
+    text = " ".join(text.split())
+    hits = [iri for iri, _, _ in ranked(current, text)]
+    if not text:
+        raise BadInput("the search text (?q=) is empty")
+    return search_collection(text, hits)
+
+
+def panel(current: AppState, collection: Collection, endpoint: str, **route: Any) -> Panel:
+    """The facets of the page at ``endpoint`` (``route`` its path arguments) for the request's filters."""
+    filters = parse_filters(current, request.args.items(multi=True))
+    languages = reader_languages()
+    found = facet_state(current, collection, filters, languages)
+    base = [(name, value) for name in KEPT for value in request.args.getlist(name)]
+
+    def state_url(parameters: Parameters) -> str:
+        pairs = [*base, *parameters]
+        return url_for(endpoint, **route) + ("?" + urlencode(pairs) if pairs else "")
+
+    labels = {(f.key, v.value): v.label for f in found.facets for v in f.values}
+    chips = [
+        (
+            f.facet.label,
+            labels.get((f.facet.key, f.value), f.value),
+            state_url([g.parameter for g in filters if g != f]),
+        )
+        for f in filters
+    ]
+    ranges = [
+        (facet.key[5:-1], facet.label.removesuffix(" (year)"), min(years), max(years))
+        for facet in found.facets
+        if facet.kind == "year" and (years := [v.value for v in facet.values])
+    ]
+    parameters = [f.parameter for f in filters]
+    set_parameters = [("kind", collection.name)] if collection.kind == "kind" else [("q", collection.name)]
+    return Panel(
+        found,
+        facet_map(current, collection, filters, languages),
+        chips,
+        state_url([]),
+        ranges,
+        [*base, *parameters],
+        state_url,
+        url_for("sparql.endpoint") + "?" + urlencode({"query": found.items_query}),
+        url_for("facets.items_csv") + "?" + urlencode([*set_parameters, *parameters]),
+        url_for("facets.facets_json") + "?" + urlencode([*set_parameters, *parameters]),
+        facet_state(current, collection, (), languages).total if filters else found.total,
+        {name: [v for n, v in parameters if n == name] for name, _ in parameters},
+    )
+
+
+def set_url(endpoint: str, collection: Collection, parameters: Parameters) -> str:
+    named = ("kind", collection.name) if collection.kind == "kind" else ("q", collection.name)
+    return url_for(endpoint) + "?" + urlencode([named, *parameters])
+
+
+def items(current: AppState, found: FacetState, limit: int | None = None) -> list[tuple[str, str]]:
+    """(IRI, name) of the items of the state, by name (the first ``limit``), once per load."""
+    languages = tuple(reader_languages())
+    key = ("facet items", found.collection, found.filters, limit, languages)
+    return current.remember(key, lambda: _items(current, found, limit, languages))
+
+
+def _items(current: AppState, found: FacetState, limit: int | None, languages: Sequence[str]) -> list[tuple[str, str]]:
+    query = found.items_query + (f"\nLIMIT {limit}" if limit is not None else "")
+    named = {row["item"].value: row["label"].value if row.get("label") else "" for row in current.engine.rows(query)}
+    missing = [iri for iri, label in named.items() if not label]
+    if missing:
+        lookup = Lookup(current, languages)
+        lookup.name_all(missing)
+        named |= {iri: lookup.name(iri) for iri in missing}
+    return sorted(named.items(), key=lambda pair: (pair[1].casefold(), pair[0]))
+
+
+def items_json(current: AppState, found: FacetState) -> list[dict[str, Any]]:
+    urls = current.urls
+    return [{"iri": iri, "label": label, "url": urls.link(iri)} for iri, label in items(current, found, ITEMS_SHOWN)]
+
+
+def filter_parameters() -> list[tuple[str, str]]:
+    """The request's own ``f.`` parameters, in order."""
+    return [(k, v) for k, v in request.args.items(multi=True) if k.startswith(FILTER_PREFIX)]
