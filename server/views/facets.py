@@ -395,7 +395,8 @@ def _related_properties(published: Published) -> set[frozenset[str]]:
         above.setdefault(row["a"].value, set()).add(row["b"].value)
     pairs = set()
     for start in above:
-        seen, todo = set(), [start]
+        seen: set[str] = set()
+        todo = [start]
         while todo:
             for upper in above.get(todo.pop(), set()) - seen:
                 seen.add(upper)

@@ -58,7 +58,6 @@ class Panel:
     filter_args: dict[str, list[str]]  # the filters as url_for arguments
 
 
-
 def requested_set(current: AppState) -> tuple[Collection, tuple[Filter, ...]]:
     """The set a ``/facets`` request names (exactly one of ``kind`` and ``q``) and its filters.
 
@@ -75,17 +74,16 @@ def requested_set(current: AppState) -> tuple[Collection, tuple[Filter, ...]]:
     return search_set(current, text or ""), filters
 
 
-def search_set(current: AppState, text: str) -> Collection:
-    """The hits of a search as a set to narrow.
+def search_set(current: AppState, text: str, hits: Sequence[str] | None = None) -> Collection:
+    """The hits of a search (``hits`` when the caller has ranked them already) as a set to narrow.
 
     Raises:
-        BadInput: the text has no letter or digit to search for.
+        BadInput: the search text is empty.
     """
     text = " ".join(text.split())
-    hits = [iri for iri, _, _ in ranked(current, text)]
     if not text:
         raise BadInput("the search text (?q=) is empty")
-    return search_collection(text, hits)
+    return search_collection(text, hits if hits is not None else [iri for iri, _, _ in ranked(current, text)])
 
 
 def panel(current: AppState, collection: Collection, endpoint: str, **route: Any) -> Panel:

@@ -1,8 +1,10 @@
-"""``GET /search?q=TEXT``: resources by their names (``views.search``), paged, as HTML or JSON."""
+"""``GET /search?q=TEXT``: resources by their names (``views.search``), paged, as HTML or JSON, narrowed by
+the facets of the hits (``f.`` parameters, as on the browse lists)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
@@ -10,8 +12,10 @@ from flask import Blueprint, Response, render_template, request
 from server.errors import BadInput
 from server.formats import HTML, JSON
 from server.urls import Urls
+from server.views.facets import SEARCH_LIMIT, item_iris
 from server.views.naming import Lookup
 from server.views.search import Hit, group_by_type, hit, ranked
+from server.web.faceting import filter_parameters, panel, search_set
 from server.web.negotiation import prefers, reader_languages
 from server.web.state import state
 
@@ -27,6 +31,10 @@ def search() -> Response:
     text = request.args.get("q", "").strip()
     offset = _offset(request.args.get("offset", "0"))
     found = ranked(current, text)
+    facets = panel(current, search_set(current, text, [h[0] for h in found]), "search.search") if found else None
+    if facets and facets.state.filters:
+        kept = item_iris(current, facets.state.collection, facets.state.filters)
+        found = [hit_ for hit_ in found if hit_[0] in kept]
     lookup, urls = Lookup(current, reader_languages()), current.urls
     shown = [hit(lookup, iri, matched, rank) for iri, matched, rank in found[offset : offset + PAGE]]
     page = {"q": text, "total": len(found), "offset": offset, "limit": PAGE}
@@ -34,7 +42,9 @@ def search() -> Response:
         body = page | {"results": [_json(found_hit, urls) for found_hit in shown]}
         response = Response(json.dumps(body, ensure_ascii=False), mimetype=JSON.media_type)
     else:
-        context = page | pages(text, offset, len(found)) | {"groups": group_by_type(shown), "urls": urls}
+        filters = filter_parameters()
+        context = page | pages(text, offset, len(found), filters) | {"groups": group_by_type(shown), "urls": urls}
+        context |= {"facets": facets, "capped": len(found) > SEARCH_LIMIT and not filters}
         response = Response(render_template("search.html", shown=len(shown), **context), mimetype="text/html")
     response.vary.add("Accept")
     return response
@@ -51,10 +61,11 @@ def _offset(text: str) -> int:
     return int(text)
 
 
-def pages(text: str, offset: int, total: int) -> dict[str, str | None]:
-    """Links to the previous and next page of hits, when there are some."""
-    previous = "?" + urlencode({"q": text, "offset": max(offset - PAGE, 0)}) if offset > 0 else None
-    following = "?" + urlencode({"q": text, "offset": offset + PAGE}) if offset + PAGE < total else None
+def pages(text: str, offset: int, total: int, filters: Sequence[tuple[str, str]] = ()) -> dict[str, str | None]:
+    """Links to the previous and next page of hits (with the same filters), when there are some."""
+    state = [("q", text), *filters]
+    previous = "?" + urlencode([*state, ("offset", max(offset - PAGE, 0))]) if offset > 0 else None
+    following = "?" + urlencode([*state, ("offset", offset + PAGE)]) if offset + PAGE < total else None
     return {"previous": previous, "next": following}
 
 
