@@ -78,7 +78,10 @@ NONE = "<urn:clip-kg:none>"
 """A second row for a one-row VALUES block (Virtuoso 7.2 cannot compile a VALUES block of one row)."""
 YEAR = re.compile(r"-?\d{4}")
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
-IRI_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*")
+IRI_PART = r"(?:[^\x00-\x20<>\"{}|^`\\%\x7f#]|%[0-9A-Fa-f]{2})*"
+WELL_FORMED_IRI = re.compile(rf"[A-Za-z][A-Za-z0-9+.-]*:{IRI_PART}(?:#{IRI_PART})?")
+"""A value written as an IRI in a query: what the engines' IRI parsers accept, near enough. Any other value
+is compared as text (a value that no item has gives an empty set, not an error)."""
 KEY_TERM = re.compile(r"<([^<>\s\"{}|^`\\]+)>|([A-Za-z][\w.-]*):([\w.-]*)")
 
 
@@ -118,9 +121,9 @@ class Facet:
             compare = ">=" if self.kind == "from" else "<="
             bound = sparql_term(Literal(value))
             return f"?item <{self.path[0]}> ?_h{n} FILTER(SUBSTR(STR(?_h{n}), 1, 4) {compare} {bound})"
-        if self.kind == "value" and IRI_START.fullmatch(value):
+        if self.kind == "value" and WELL_FORMED_IRI.fullmatch(value):
             return f"?item <{self.path[0]}> {sparql_term(Iri(value))} ."
-        if self.kind == "linked" and IRI_START.fullmatch(value):
+        if self.kind == "linked" and WELL_FORMED_IRI.fullmatch(value):
             return f"?item <{self.path[0]}> ?_f{n} . ?_f{n} <{self.path[1]}> {sparql_term(Iri(value))} ."
         return f"{self.binding(f'_v{n}', n)} FILTER(STR(?_v{n}) = {sparql_term(Literal(value))})"
 
@@ -260,7 +263,10 @@ def _properties(published: Published, text: str, most: int) -> tuple[str, ...]:
         match = KEY_TERM.match(text, position)
         if match is None:
             raise BadInput(f"facet key {text[:200]!r}: expected prefix:name or <IRI> at position {position}")
-        found.append(match.group(1) or _expand(published, match.group(2), match.group(3)))
+        prop = match.group(1) or _expand(published, match.group(2), match.group(3))
+        if not WELL_FORMED_IRI.fullmatch(prop):
+            raise BadInput(f"facet key {text[:200]!r}: {prop[:80]!r} is not an absolute IRI")
+        found.append(prop)
         position = match.end()
         if position < len(text):
             if text[position] != "/":
