@@ -58,32 +58,36 @@ class Panel:
     filter_args: dict[str, list[str]]  # the filters as url_for arguments
 
 
-def requested_set(current: AppState) -> tuple[Collection, tuple[Filter, ...]]:
-    """The set a ``/facets`` request names (exactly one of ``kind`` and ``q``) and its filters.
+def requested_set(current: AppState, search: bool) -> tuple[Collection, tuple[Filter, ...]]:
+    """The set a ``/facets`` request names (``?kind=`` a browse list, or on ``/facets/search`` ``?q=``), and
+    its filters.
 
     Raises:
-        BadInput: neither or both of ``kind`` and ``q``, an empty search, or a bad filter.
+        BadInput: the kind or the search text is missing, or a filter is bad.
         NotFound: no browse list of that kind.
     """
-    kind, text = request.args.get("kind"), request.args.get("q")
-    if (kind is None) == (text is None):
-        raise BadInput("name the set to narrow with exactly one of ?kind= (a browse list) and ?q= (a search)")
+    name = "q" if search else "kind"
+    given = request.args.get(name)
+    if given is None:
+        where = "/facets/search?q=TEXT" if search else "/facets?kind=KIND (for a search: /facets/search?q=TEXT)"
+        raise BadInput(f"name the set to narrow: {where}")
     filters = parse_filters(current, request.args.items(multi=True))
-    if kind is not None:
-        return kind_collection(current, kind), filters
-    return search_set(current, text or ""), filters
+    if search:
+        return search_set(current, given), filters
+    return kind_collection(current, given), filters
 
 
 def search_set(current: AppState, text: str, hits: Sequence[str] | None = None) -> Collection:
-    """The hits of a search (``hits`` when the caller has ranked them already) as a set to narrow.
-
-    Raises:
-        BadInput: the search text is empty.
-    """
+    """The hits of a search (``hits`` when the caller has ranked them already) as a set to narrow; a text
+    without a letter or digit has none."""
     text = " ".join(text.split())
-    if not text:
-        raise BadInput("the search text (?q=) is empty")
-    return search_collection(text, hits if hits is not None else [iri for iri, _, _ in ranked(current, text)])
+    if hits is None:
+        hits = [iri for iri, _, _ in ranked(current, text)] if text else []
+    return search_collection(text, hits)
+
+
+ENDPOINTS = {"kind": ("facets.facets_json", "facets.items_csv"), "search": ("facets.search_json", "facets.search_csv")}
+"""The JSON and CSV routes of each kind of set."""
 
 
 def panel(current: AppState, collection: Collection, endpoint: str, **route: Any) -> Panel:
@@ -112,7 +116,6 @@ def panel(current: AppState, collection: Collection, endpoint: str, **route: Any
         if facet.kind == "year" and (years := [v.value for v in facet.values])
     ]
     parameters = [f.parameter for f in filters]
-    set_parameters = [("kind", collection.name)] if collection.kind == "kind" else [("q", collection.name)]
     return Panel(
         found,
         facet_map(current, collection, filters, languages),
@@ -122,14 +125,15 @@ def panel(current: AppState, collection: Collection, endpoint: str, **route: Any
         [*base, *parameters],
         state_url,
         url_for("sparql.endpoint") + "?" + urlencode({"query": found.items_query}),
-        url_for("facets.items_csv") + "?" + urlencode([*set_parameters, *parameters]),
-        url_for("facets.facets_json") + "?" + urlencode([*set_parameters, *parameters]),
+        set_url(ENDPOINTS[collection.kind][1], collection, parameters),
+        set_url(ENDPOINTS[collection.kind][0], collection, parameters),
         facet_state(current, collection, (), languages).total if filters else found.total,
         {name: [v for n, v in parameters if n == name] for name, _ in parameters},
     )
 
 
 def set_url(endpoint: str, collection: Collection, parameters: Parameters) -> str:
+    """The URL of a state of the set at one of its routes (``ENDPOINTS``)."""
     named = ("kind", collection.name) if collection.kind == "kind" else ("q", collection.name)
     return url_for(endpoint) + "?" + urlencode([named, *parameters])
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from server.engine.catalogue import NamedQuery
 from server.formats import GRAPH_RESULT_FORMATS, HTML, JSON, RESULTS_FORMATS
-from server.web import fragments
+from server.web import facets, fragments
 
 Schema = dict[str, Any]
 
@@ -215,12 +215,14 @@ def openapi_document(queries: list[NamedQuery], server: str) -> dict[str, Any]:
                         "schema": {"type": "integer", "minimum": 0, "maximum": 999_999_999},
                     },
                 ],
-                {"400": {"description": "An offset that is not a non-negative integer", "content": ERROR}},
+                {"400": {"description": "A bad offset or filter", "content": ERROR}},
             )
         },
         "/dumps": {"get": _page_or_json_operation("The dataset's dump files", "The files", "Dumps")},
         "/fragments": {"get": fragments.OPERATION},
     }
+    paths |= {path: {"get": operation} for path, operation in facets.PATHS.items()}
+    paths["/search"]["get"]["description"] = facets.FILTERS_TEXT
     for query in queries:
         paths[f"/queries/{query.name}"] = {"get": _named_query_operation(query)}
     return {

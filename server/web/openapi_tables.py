@@ -14,6 +14,7 @@ from server.formats import HTML, JSON
 from server.views.csvw import CSVW_MEDIA_TYPE
 from server.views.home import KINDS
 from server.views.quality import TABLES
+from server.web.facets import SEARCH, SET
 from server.web.openapi import ERROR, TEXT, Schema, _named_query_operation, ref
 
 CSV_CONTENT = {"text/csv": {"schema": TEXT}}
@@ -62,7 +63,9 @@ def with_tables(document: dict[str, Any], queries: list[NamedQuery]) -> dict[str
     errors = {**NOT_FOUND, "4XX": {"description": "Another client error, said in the text", "content": ERROR}}
     tables = {
         "/tables/matrix": _pair("The city-by-module matrix, one row per participation", [], errors),
-        "/browse/{kind}": _pair("A browse list, whole", [_name("kind", list(KINDS))], errors),
+        "/browse/{kind}": _pair("A browse list, whole or filtered", [_name("kind", list(KINDS))], errors),
+        "/facets": _pair("The items of a browse list narrowed by filters", SET, errors),
+        "/facets/search": _pair("The hits of a search narrowed by filters", SEARCH, errors),
         "/quality/{table}": _pair("A table of the data-quality page", [_name("table", list(TABLES))], errors),
     }
     query_errors = {"400": {"description": "A missing or bad parameter", "content": ERROR}, **errors}

@@ -136,7 +136,7 @@ def test_the_language_facet_counts_names_in_each_language(client: FlaskClient, u
 
 def test_a_search_is_narrowed_by_the_facets_of_its_hits(client: FlaskClient) -> None:
     hits = client.get("/search?q=frankfurt", headers={"Accept": "application/json"}).get_json()
-    state = answer(client, "/facets?q=frankfurt")
+    state = answer(client, "/facets/search?q=frankfurt")
     assert state["total"] == hits["total"]
     city = value(state, "rdf:type", f"{CLIP}def/City")
     narrowed = client.get(
@@ -179,9 +179,10 @@ def test_a_state_without_filters_keeps_the_whole_list(client: FlaskClient, union
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("/facets", "exactly one of ?kind="),
-        ("/facets?kind=cities&q=wien", "exactly one of ?kind="),
-        ("/facets?q=%20", "search text"),
+        ("/facets", "name the set to narrow: /facets?kind="),
+        ("/facets?q=wien", "for a search: /facets/search?q="),
+        ("/facets/search", "name the set to narrow: /facets/search?q="),
+        ("/facets/search.csv?kind=cities", "name the set to narrow"),
         ("/facets?kind=cities&f.nope:x=1", "prefix 'nope'"),
         ("/facets?kind=cities&f.<not an iri>=1", "expected prefix:name or <IRI>"),
         ("/facets?kind=cities&f.<a:%25zz>=1", "is not an absolute IRI"),
@@ -205,6 +206,10 @@ def test_an_unknown_list_is_a_404(client: FlaskClient) -> None:
     assert client.get("/facets?kind=atlantis").status_code == 404
 
 
+def test_a_search_without_a_word_has_no_hits(client: FlaskClient) -> None:
+    assert answer(client, "/facets/search?q=%20%09")["total"] == 0
+
+
 def test_a_value_no_item_has_gives_an_empty_state(client: FlaskClient) -> None:
     state = answer(client, f"/facets?kind=cities&f.clip:country={CLIP}id/country/atlantis")
     assert state["total"] == 0 and state["items"] == []
@@ -222,7 +227,7 @@ def test_every_backend_counts_the_same(every_backend: FlaskClient, client: Flask
         "/facets?kind=publications",
         f"/facets?kind=publications&f.clip:outputOf={HOUSING}&f.year(dcterms:issued)=2009",
         "/facets?kind=cities&f.language=de",
-        "/facets?q=frankfurt&f.clip:aboutCity/clip:country=" + GERMANY,
+        "/facets/search?q=frankfurt&f.clip:aboutCity/clip:country=" + GERMANY,
     ):
         mine, theirs = answer(client, url), answer(every_backend, url)
         assert theirs["total"] == mine["total"], url
