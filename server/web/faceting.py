@@ -146,7 +146,7 @@ def items(current: AppState, found: FacetState, limit: int | None = None) -> lis
 
 
 def _items(current: AppState, found: FacetState, limit: int | None, languages: Sequence[str]) -> list[tuple[str, str]]:
-    query = found.items_query + (f"\nLIMIT {limit}" if limit is not None else "")
+    query = found.items_query_as_run() + (f"\nLIMIT {limit}" if limit is not None else "")
     named = {row["item"].value: row["label"].value if row.get("label") else "" for row in current.engine.rows(query)}
     missing = [iri for iri, label in named.items() if not label]
     if missing:
