@@ -220,3 +220,10 @@ def test_a_narrowed_page_is_its_equivalent_sparql_on_every_backend(backend_clien
     assert 0 < len(rows) == shown_rows(both) <= count
     assert set(column(rows, both, "country")) == {country}
     assert Counter(rows) == Counter(csv_rows(backend_client, both))
+
+
+def test_the_openapi_document_names_the_page_and_the_filters(client: FlaskClient) -> None:
+    paths = client.get("/openapi.json").get_json()["paths"]
+    assert "text/html" in paths["/queries/member_cities"]["get"]["responses"]["200"]["content"]
+    assert "f.COLUMN=VALUE" in paths["/queries/member_cities"]["get"]["description"]
+    assert "f.COLUMN=VALUE" in paths["/queries/member_cities.csv"]["get"]["summary"]
