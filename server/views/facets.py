@@ -593,6 +593,14 @@ def _map(
         if isinstance(place, Iri) and lat is not None and long is not None and -90 <= lat <= 90:
             old = counts.get(place.value)
             counts[place.value] = (lat, long, max(_int(row.get("n")), old[2] if old else 0))
+    return places_map(published, counts, languages)
+
+
+def places_map(
+    published: Published, counts: dict[str, tuple[float, float, int]], languages: Sequence[str]
+) -> FacetMap | None:
+    """The map of places given as IRI → (lat, long, how many of the set are there), the most held first
+    (at most ``MAP_POINTS``); None without any."""
     if not counts:
         return None
     drawn = sorted(counts.items(), key=lambda item: (-item[1][2], item[0]))[:MAP_POINTS]

@@ -12,9 +12,10 @@ from server.engine.interface import QueryJob
 from server.errors import NotFound
 from server.formats import GRAPH_RESULT_FORMATS, HTML, JSON, RESULTS_FORMATS
 from server.web.jobs import answer_response, run_job
-from server.web.negotiation import chosen_format, requested_format
+from server.web.negotiation import chosen_format, format_parameters, prefers, requested_format
 from server.web.openapi import openapi_document
 from server.web.openapi_tables import with_tables
+from server.web.query_page import query_page
 from server.web.state import absolute_url, state
 
 blueprint = Blueprint("api", __name__)
@@ -34,10 +35,15 @@ def list_queries() -> Response:
 
 @blueprint.get("/queries/<name>")
 def run_named_query(name: str) -> BaseResponse:
-    """Run a named query; parameters come from the URL and are bound as RDF terms."""
+    """Run a named query; parameters come from the URL and are bound as RDF terms. A browser (HTML preferred
+    to every results format, no format parameter) gets the answer as a page with facets over its columns."""
     named = state().queries.get(name)
     if named is None:
         raise NotFound(f"no named query {name!r}; the list is at /queries")
+    if not format_parameters() and prefers(HTML, (*RESULTS_FORMATS, HTML)):
+        page = query_page(state(), named)
+        page.vary.add("Accept")
+        return page
     values = {k: v for k, v in request.args.items() if k not in RESERVED_NAMES}
     substitutions = named.substitutions(values)
     settings = state().settings

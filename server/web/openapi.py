@@ -252,10 +252,17 @@ def _named_query_operation(query: NamedQuery) -> dict[str, Any]:
         }
         for p in query.parameters
     ]
+    page = (
+        " A browser (HTML preferred to every results format) gets the results as a page, with facets over"
+        " their columns: f.COLUMN=VALUE keeps the rows having VALUE (a lexical form or an IRI) in COLUMN."
+    )
     return {
         "summary": query.title,
-        "description": query.description,
+        "description": query.description + page,
         "operationId": query.name,
         "parameters": parameters,
-        "responses": {"200": {"description": "Query results", "content": RESULTS}, **ERRORS},
+        "responses": {
+            "200": {"description": "Query results", "content": {**RESULTS, HTML.media_type: {"schema": TEXT}}},
+            **ERRORS,
+        },
     }

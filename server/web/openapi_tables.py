@@ -71,7 +71,8 @@ def with_tables(document: dict[str, Any], queries: list[NamedQuery]) -> dict[str
     query_errors = {"400": {"description": "A missing or bad parameter", "content": ERROR}, **errors}
     for query in queries:  # the parameters of each named query, as its JSON operation has them
         parameters = _named_query_operation(query)["parameters"]
-        tables[f"/queries/{query.name}"] = _pair(f"{query.title} (SPARQL results CSV)", parameters, query_errors)
+        summary = f"{query.title} (SPARQL results CSV; f.COLUMN=VALUE keeps the rows with VALUE in COLUMN)"
+        tables[f"/queries/{query.name}"] = _pair(summary, parameters, query_errors)
     paths = document["paths"]
     for prefix, pair in tables.items():
         paths[prefix + ".csv"] = pair["csv"]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
-from server.engine.catalogue import RESERVED_NAMES
 from server.engine.interface import QueryJob
 from server.errors import NotFound
 from server.formats import by_name
 from server.views.facets import parse_filters, requirements
 from server.views.tables import answer_table, browse_table, matrix_table
 from server.web.jobs import run_job
+from server.web.query_page import has_filters, query_values, requested_state
 from server.web.state import absolute_url, state
 from server.web.tabular import csv_response, table_csv, table_metadata
 
@@ -49,21 +49,23 @@ def browse(kind: str, described: bool) -> Response:
 @blueprint.get("/queries/<name>.csv", defaults={"described": False}, endpoint="query_csv")
 @blueprint.get("/queries/<name>.csv-metadata.json", defaults={"described": True}, endpoint="query_metadata")
 def named_query(name: str, described: bool) -> Response:
-    """A named query's answer as SPARQL results CSV, or the CSVW metadata describing that CSV."""
+    """A named query's answer as SPARQL results CSV, or the CSVW metadata describing that CSV; with ``f.``
+    filters (as on its page) only the rows passing them, the CSV then the answer of the equivalent query."""
     current = state()
     named = current.queries.get(name)
     if named is None:
         raise NotFound(f"no named query {name!r}; the list is at /queries")
-    substitutions = named.substitutions({k: v for k, v in request.args.items() if k not in RESERVED_NAMES})
+    values = query_values(named)
+    substitutions = named.substitutions(values)
     path = url_for("tables.query_csv", name=name)
-    if described:
-        answer = current.engine.rows(named.text, **substitutions)
+    found = requested_state(current, named, values) if described or has_filters() else None
+    if described and found is not None:
         page = absolute_url(url_for("api.run_named_query", name=name))
-        return table_metadata(answer_table(name, named.title, answer, page), path)
+        return table_metadata(answer_table(name, named.title, found.rows, page), path)
     settings = current.settings
     job = QueryJob(
-        query=named.text,
-        substitutions=tuple(substitutions.items()),
+        query=found.query if found is not None else named.text,
+        substitutions=() if found is not None else tuple(substitutions.items()),
         results_format=CSV.name,
         max_results=settings.max_results,
         max_bytes=settings.max_result_bytes,
