@@ -609,8 +609,13 @@ def places_map(
     points = [Point(iri, published.urls.link(iri), lookup.name(iri), lat, long, n) for iri, (lat, long, n) in drawn]
     ground = basemap([(p.lat, p.long) for p in points], MAP_WIDTH, published.node_modules)
     biggest = max(p.count for p in points)
-    dots = tuple((*ground.place(p.lat, p.long), round(3 + 7 * (p.count / biggest) ** 0.5, 1), p) for p in points)
+    dots = tuple((*ground.place(p.lat, p.long), _radius(p.count, biggest), p) for p in points)
     return FacetMap(ground, dots, len(counts))
+
+
+def _radius(count: int, biggest: int) -> float:
+    """A dot's radius: its area grows with the count, up to 9 px; one size (4.5 px) when all counts are equal."""
+    return 4.5 if biggest <= 1 else round(3 + 6 * (count / biggest) ** 0.5, 1)
 
 
 def _float(term: Term | None) -> float | None:

@@ -139,8 +139,10 @@ def set_url(endpoint: str, collection: Collection, parameters: Parameters) -> st
 
 
 def items(current: AppState, found: FacetState, limit: int | None = None) -> list[tuple[str, str]]:
-    """(IRI, name) of the items of the state, by name (the first ``limit``), once per load."""
+    """(IRI, name) of the items of the state, by name; the first ``limit`` are kept per load."""
     languages = tuple(reader_languages())
+    if limit is None:  # the whole set, for a download: not kept
+        return _items(current, found, limit, languages)
     key = ("facet items", found.collection, found.filters, limit, languages)
     return current.remember(key, lambda: _items(current, found, limit, languages))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,8 +37,9 @@ from server.urls import Urls
 from server.views.facts import DatasetFacts, load_facts, stored_facts
 
 T = TypeVar("T")
-CACHE_LIMIT = 64
-"""Documents kept per load; bounded in case a key is ever the client's to choose."""
+CACHE_LIMIT = 512
+"""Values kept per load, the least recently used dropped first: bounded, since facet states are keyed by
+what the client asks for."""
 
 
 @dataclass(eq=False)
@@ -53,7 +55,7 @@ class AppState:
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     _dumps: tuple[DumpFile, ...] | None = field(default=None, init=False, repr=False)
     _facts: DatasetFacts | None = field(default=None, init=False, repr=False)
-    _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+    _cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
@@ -143,12 +145,13 @@ class AppState:
         """A value computed once per load under ``key`` (at most CACHE_LIMIT kept)."""
         with self._lock:
             if key in self._cache:
+                self._cache.move_to_end(key)
                 return self._cache[key]  # type: ignore[no-any-return]
         value = compute()
         with self._lock:
-            if len(self._cache) >= CACHE_LIMIT:
-                self._cache.clear()
             self._cache[key] = value
+            while len(self._cache) > CACHE_LIMIT:
+                self._cache.popitem(last=False)
         return value
 
 

@@ -246,3 +246,16 @@ def test_the_map_shows_the_places_of_the_set(client: FlaskClient, union: Graph) 
     )
     assert len(re.findall(r"<circle ", figure)) == len(placed) == 3
     assert all(f'href="/doc/city/{URIRef(iri).split("/")[-1]}.html"' in figure for iri in placed)
+
+
+def test_the_per_load_cache_drops_the_least_recently_used_first(app: Flask) -> None:
+    from server.web.state import CACHE_LIMIT
+
+    current = app.extensions["kg"]
+    current.remember(("kept", 0), lambda: "home")
+    for n in range(CACHE_LIMIT * 2):
+        current.remember(("state", n), lambda: n)
+        current.remember(("kept", 0), lambda: "recomputed")  # used all along: never the oldest
+    assert current.remember(("kept", 0), lambda: "recomputed") == "home"
+    assert current.remember(("state", 0), lambda: "again") == "again", "the oldest state was dropped"
+    assert current.remember(("state", CACHE_LIMIT * 2 - 1), lambda: "again") == CACHE_LIMIT * 2 - 1
