@@ -166,8 +166,8 @@ def test_the_browse_page_lists_the_state_and_links_its_csv_editor_and_json(clien
     editor = re.search(r'<a href="(/sparql\?query=[^"]+)">Open in the query editor', page)
     assert editor is not None
     query = dict(parse_qsl(urlsplit(editor.group(1).replace("&amp;", "&")).query))["query"]
-    rows = client.post("/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"})
-    assert len(rows.get_json()["results"]["bindings"]) == 4
+    answered = client.post("/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert len(answered.get_json()["results"]["bindings"]) == 4
 
 
 def test_a_state_without_filters_keeps_the_whole_list(client: FlaskClient, union: Graph) -> None:
@@ -254,7 +254,7 @@ def test_the_per_load_cache_drops_the_least_recently_used_first(app: Flask) -> N
     current = app.extensions["kg"]
     current.remember(("kept", 0), lambda: "home")
     for n in range(CACHE_LIMIT * 2):
-        current.remember(("state", n), lambda: n)
+        current.remember(("state", n), lambda n=n: n)
         current.remember(("kept", 0), lambda: "recomputed")  # used all along: never the oldest
     assert current.remember(("kept", 0), lambda: "recomputed") == "home"
     assert current.remember(("state", 0), lambda: "again") == "again", "the oldest state was dropped"
