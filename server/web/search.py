@@ -36,7 +36,9 @@ def search() -> Response:
         kept = item_iris(current, facets.state.collection, facets.state.filters)
         found = [hit_ for hit_ in found if hit_[0] in kept]
     lookup, urls = Lookup(current, reader_languages()), current.urls
-    shown = [hit(lookup, iri, matched, rank) for iri, matched, rank in found[offset : offset + PAGE]]
+    page_of_hits = found[offset : offset + PAGE]
+    named_at_once(lookup, [iri for iri, _, _ in page_of_hits])
+    shown = [hit(lookup, iri, matched, rank) for iri, matched, rank in page_of_hits]
     page = {"q": text, "total": len(found), "offset": offset, "limit": PAGE}
     if prefers(JSON, (HTML, JSON)):
         body = page | {"results": [_json(found_hit, urls) for found_hit in shown]}
@@ -48,6 +50,13 @@ def search() -> Response:
         response = Response(render_template("search.html", shown=len(shown), **context), mimetype="text/html")
     response.vary.add("Accept")
     return response
+
+
+def named_at_once(lookup: Lookup, iris: list[str]) -> None:
+    """Look up the names and kinds of a page of hits, and the kinds' names, in a few queries, not two a hit."""
+    lookup.name_all(iris)
+    lookup.find_kinds(iris)
+    lookup.name_all({lookup.kind(iri) for iri in iris} - {""})
 
 
 def _offset(text: str) -> int:
