@@ -16,6 +16,7 @@ from flask import Response, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from server.formats import Format, choose, from_parameters, negotiate
+from server.web.language import LANGUAGE_TAG
 from server.web.state import state
 
 
@@ -52,9 +53,11 @@ def format_parameters() -> list[str]:
 
 
 def reader_languages() -> list[str]:
-    """?lang= first, then Accept-Language, then English."""
-    wanted = [request.args["lang"]] if request.args.get("lang") else []
-    wanted += [lang for lang, _ in request.accept_languages if lang != "*"]
+    """?lang= first, then Accept-Language, then English: well-formed language tags only (a malformed
+    ?lang= is ignored, as ``web.language`` ignores it in links)."""
+    asked = request.args.get("lang", "")
+    wanted = [asked] if LANGUAGE_TAG.fullmatch(asked) else []
+    wanted += [lang for lang, _ in request.accept_languages if LANGUAGE_TAG.fullmatch(lang)]
     return [*dict.fromkeys(code.lower() for code in wanted), "en"]
 
 

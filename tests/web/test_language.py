@@ -7,6 +7,7 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 HTML = {"Accept": "text/html"}
@@ -58,3 +59,12 @@ def test_a_malformed_language_is_not_carried_on(client: FlaskClient, bad: str) -
     body = client.get("/doc/city/vienna.html", query_string={"lang": bad}).get_data(as_text=True)
     assert not any("lang=" in href for href in own_links(body))
     assert "<script>" not in body.split("</title>")[0]
+
+
+def test_a_malformed_language_is_no_new_state_to_keep(app: Flask) -> None:
+    client, kept = app.test_client(), app.extensions["kg"]._cache
+    client.get("/facets?kind=cities")
+    before = len(kept)
+    for n in range(5):
+        assert client.get(f"/facets?kind=cities&lang=x_{n}").status_code == 200
+    assert len(kept) == before, "a malformed ?lang= is ignored, not a language of its own"
