@@ -300,3 +300,14 @@ def test_the_map_dots_are_links_reached_by_tab(browser: Any, live_url: str, urls
     place, _, count = reached.find_element(By.TAG_NAME, "title").get_attribute("textContent").rpartition(": ")
     assert reached.accessible_name == f"{place}: {count}"
     assert (path, place) in _places(live_url, urls) and int(count.replace(",", "")) > 0
+
+
+def test_a_year_range_entered_again_replaces_the_one_in_force(browser: Any, live_url: str, urls: Urls) -> None:
+    _open(browser, live_url + PUBLICATIONS)
+    _submit_range(browser, "from", "2010")
+    entry = browser.find_element(By.CSS_SELECTOR, 'form.facet-range input[type=number][name^="f.from("]')
+    assert entry.get_attribute("value") == "2010"
+    _submit_range(browser, "from", "2008")
+    assert _url_filters(browser) == [("f.from(dcterms:issued)", "2008")]
+    expected = _issued_from(live_url, "2008")
+    assert set(_assert_list_is(browser, live_url, urls, len(expected))) == expected
