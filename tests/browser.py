@@ -56,11 +56,11 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         driver.quit()
 
 
-def save_screenshot(driver: Any, name: str) -> Path:
-    """A full-page PNG in SCREENSHOT_DIR, for a person to look at."""
+def save_screenshot(driver: Any, name: str, width: int = 1400) -> Path:
+    """A full-page PNG in SCREENSHOT_DIR, ``width`` pixels wide, for a person to look at."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1400, min(max(int(height), 800), 6000))
+    driver.set_window_size(width, min(max(int(height), 800), 6000))
     path = SCREENSHOT_DIR / f"{name}.png"
     driver.save_screenshot(str(path))
     return path

@@ -42,6 +42,11 @@ PAGES = {
     "browse list": "/browse/cities",
     "data quality": "/quality",
     "search": "/search?q=Wien",
+    "browse list with two facet filters and a map": "/browse/publications?f.clip%3AoutputOf=https%3A%2F%2Fw3id.org"
+    "%2Fclip-network%2Fid%2Fmodule%2Fhousing&f.clip%3AaboutCity%2Fclip%3Acountry=https%3A%2F%2Fw3id.org%2Fclip-network"
+    "%2Fid%2Fcountry%2Fde",
+    "search with a facet filter": "/search?q=frankfurt&f.clip%3AaboutCity=https%3A%2F%2Fw3id.org%2Fclip-network%2Fid"
+    "%2Fcity%2Ffrankfurt",
     "not found": "/doc/city/atlantis.html",
     "query page": "/sparql",
     "named queries": "/queries",
