@@ -22,6 +22,7 @@ from server.views.facets import (
     FacetMap,
     FacetState,
     Filter,
+    choose_facets,
     facet_map,
     facet_state,
     kind_collection,
@@ -110,11 +111,7 @@ def panel(current: AppState, collection: Collection, endpoint: str, **route: Any
         )
         for f in filters
     ]
-    ranges = [
-        (facet.key[5:-1], facet.label.removesuffix(" (year)"), min(years), max(years))
-        for facet in found.facets
-        if facet.kind == "year" and (years := [v.value for v in facet.values])
-    ]
+    ranges = year_ranges(current, collection, languages)
     parameters = [f.parameter for f in filters]
     return Panel(
         found,
@@ -130,6 +127,18 @@ def panel(current: AppState, collection: Collection, endpoint: str, **route: Any
         facet_state(current, collection, (), languages).total if filters else found.total,
         {name: [v for n, v in parameters if n == name] for name, _ in parameters},
     )
+
+
+def year_ranges(current: AppState, collection: Collection, languages: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """(key, label, first year, last year) of each year facet the set offers, its years from the whole set: a
+    range form stays when the filters leave a single year."""
+    whole = {facet.key: facet for facet in facet_state(current, collection, (), languages).facets}
+    found = []
+    for facet in choose_facets(current, collection):
+        years = [v.value for v in whole[facet.key].values] if facet.key in whole else []
+        if facet.kind == "year" and years:
+            found.append((facet.key[5:-1], facet.label.removesuffix(" (year)"), min(years), max(years)))
+    return found
 
 
 def set_url(endpoint: str, collection: Collection, parameters: Parameters) -> str:
