@@ -264,11 +264,16 @@ def parse_key(published: Published, key: str) -> Facet:
     for kind, words in (("year", "year"), ("from", "from the year"), ("to", "up to the year")):
         if key.startswith(kind + "(") and key.endswith(")"):
             (prop,) = _properties(published, key[len(kind) + 1 : -1], 1)
-            return Facet(key, kind, (prop,), f"{lookup.name(prop)} ({words})")
+            return Facet(key, kind, (prop,), f"{property_name(lookup, prop)} ({words})")
     properties = _properties(published, key, 2)
     if len(properties) == 2:
-        return Facet(key, "linked", properties, f"{lookup.name(properties[0])} → {lookup.name(properties[1])}")
-    return Facet(key, "value", properties, lookup.name(properties[0]))
+        return Facet(
+            key,
+            "linked",
+            properties,
+            f"{property_name(lookup, properties[0])} → {property_name(lookup, properties[1])}",
+        )
+    return Facet(key, "value", properties, property_name(lookup, properties[0]))
 
 
 def _properties(published: Published, text: str, most: int) -> tuple[str, ...]:
@@ -312,6 +317,26 @@ def _checked_value(facet: Facet, value: str) -> str:
     if facet.kind == LANGUAGE:
         return value.lower()
     return value
+
+
+def property_name(lookup: Lookup, prop: str) -> str:
+    """A property's label, or without one its local name in words (``dcterms:issued`` "issued", ``skos:inScheme``
+    "in scheme", ``rdf:type`` "type"): the data rarely carries the labels of the vocabularies it borrows.
+
+    >>> from types import SimpleNamespace
+    >>> property_name(SimpleNamespace(label=lambda iri: None), "http://www.w3.org/2004/02/skos/core#inScheme")
+    'in scheme'
+    """
+    label = lookup.label(prop)
+    if label is not None:
+        return label.text
+    local = re.split(r"[/#]", prop)[-1] or prop
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).lower()
+
+
+def path_name(lookup: Lookup, path: Sequence[str]) -> str:
+    """A linked facet's name: its properties' names joined by arrows ("about city → country")."""
+    return " → ".join(property_name(lookup, prop) for prop in path)
 
 
 def key_of(lookup: Lookup, properties: Sequence[str]) -> str:
@@ -362,9 +387,10 @@ def _choose(published: Published, collection: Collection) -> tuple[Facet, ...]:
             values.append(found)
     own = published.base + "def/"
     values.sort(key=lambda c: (-c.items, c.prop))
-    facets = [Facet(key_of(lookup, (c.prop,)), "value", (c.prop,), lookup.name(c.prop)) for c in values]
+    facets = [Facet(key_of(lookup, (c.prop,)), "value", (c.prop,), property_name(lookup, c.prop)) for c in values]
     facets += [
-        Facet(f"year({key_of(lookup, (c.prop,))})", "year", (c.prop,), f"{lookup.name(c.prop)} (year)") for c in years
+        Facet(f"year({key_of(lookup, (c.prop,))})", "year", (c.prop,), f"{property_name(lookup, c.prop)} (year)")
+        for c in years
     ]
     facets += _linked(published, lookup, collection, [c for c in values if isinstance(c.example, Iri)])
     facets.sort(key=lambda facet: _rank(facet, own))
@@ -451,8 +477,7 @@ def _linked(published: Published, lookup: Lookup, collection: Collection, links:
                 kept.append((values, prop))
         for _, prop in kept[:LINKED_PER_PROPERTY]:
             path = (link.prop, prop)
-            label = f"{lookup.name(path[0])} → {lookup.name(path[1])}"
-            found.append(Facet(key_of(lookup, path), "linked", path, label))
+            found.append(Facet(key_of(lookup, path), "linked", path, path_name(lookup, path)))
     return found
 
 
