@@ -115,7 +115,7 @@ def panel(current: AppState, collection: Collection, endpoint: str, **route: Any
     parameters = [f.parameter for f in filters]
     return Panel(
         found,
-        facet_map(current, collection, filters, languages),
+        facet_map(current, found, languages),
         chips,
         state_url([]),
         ranges,

@@ -259,3 +259,20 @@ def test_the_per_load_cache_drops_the_least_recently_used_first(app: Flask) -> N
     assert current.remember(("kept", 0), lambda: "recomputed") == "home"
     assert current.remember(("state", 0), lambda: "again") == "again", "the oldest state was dropped"
     assert current.remember(("state", CACHE_LIMIT * 2 - 1), lambda: "again") == CACHE_LIMIT * 2 - 1
+
+
+def test_the_map_counts_the_items_linked_to_each_place(client: FlaskClient, union: Graph) -> None:
+    state = f"?item clip:outputOf <{HOUSING}> ; clip:aboutCity/clip:country <{GERMANY}>"
+    url = f"/browse/publications?f.clip:outputOf={HOUSING}&f.clip:aboutCity/clip:country={GERMANY}"
+    page = client.get(url).get_data(as_text=True)
+    figure = page[page.index('<figure class="facet-map') : page.index("</figure>")]
+    shown = {name: int(count) for name, count in re.findall(r"<title>([^<:]+): (\d+)</title>", figure)}
+    lat = "<http://www.w3.org/2003/01/geo/wgs84_pos#lat>"
+    expected: dict[str, int] = {}
+    named = '?place rdfs:label ?name FILTER(LANG(?name) = "en")'
+    for row in union.query(
+        f"{PREFIXES} SELECT ?name (COUNT(DISTINCT ?item) AS ?n) WHERE {{ ?item a/rdfs:subClassOf* clip:Publication . "
+        f"{state} . ?item ?link ?place . ?place {lat} ?l . {named} }} GROUP BY ?name"
+    ):
+        expected[str(row[0])] = int(row[1])  # type: ignore[index]
+    assert shown == expected and sum(shown.values()) >= 4
