@@ -22,11 +22,16 @@ needs_yasgui = pytest.mark.needs_tool(
 
 @contextmanager
 def node_modules_at(app: Flask, folder: Path) -> Iterator[None]:
-    """The application looks for the front-end libraries in ``folder`` (as KG_NODE_MODULES would say)."""
+    """The application looks for the front-end libraries in ``folder`` (as KG_NODE_MODULES would say); the
+    pages kept per load are dropped on the way in and out, since they were drawn with the other folder's maps."""
     state = app.extensions["kg"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(state, "settings", replace(state.settings, node_modules=folder))
-        yield
+        state._cache.clear()
+        try:
+            yield
+        finally:
+            state._cache.clear()
 
 
 def fake_yasgui(folder: Path, version: str = "9.9.9") -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Iterator
@@ -61,6 +62,20 @@ def test_the_stylesheet_is_served_as_css(client: FlaskClient, fake: Path) -> Non
 def test_a_revalidation_gets_304(client: FlaskClient, fake: Path) -> None:
     etag = client.get("/vendor/yasgui/9.9.9/yasgui.min.js").headers["ETag"]
     assert client.get("/vendor/yasgui/9.9.9/yasgui.min.js", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_a_client_that_accepts_gzip_gets_the_same_bytes_gzipped(client: FlaskClient, fake: Path) -> None:
+    plain = client.get("/vendor/yasgui/9.9.9/yasgui.min.js")
+    packed = client.get("/vendor/yasgui/9.9.9/yasgui.min.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
+    assert gzip.decompress(packed.data) == plain.data == (fake / "@triply/yasgui/build/yasgui.min.js").read_bytes()
+    assert packed.headers["ETag"] != plain.headers["ETag"], "an ETag names one representation"
+    assert "Accept-Encoding" in packed.headers["Vary"] and "Accept-Encoding" in plain.headers["Vary"]
+    assert YEAR in packed.headers["Cache-Control"] and "immutable" in packed.headers["Cache-Control"]
+    again = {"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]}
+    assert client.get("/vendor/yasgui/9.9.9/yasgui.min.js", headers=again).status_code == 304
+    refused = client.get("/vendor/yasgui/9.9.9/yasgui.min.js", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers, "gzip;q=0 means not gzip"
 
 
 @pytest.mark.parametrize(
