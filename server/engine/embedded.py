@@ -265,6 +265,17 @@ def rows_of(results: object) -> Rows:
     return Rows(names, solutions)
 
 
+def rows_of_answer(answer: QueryAnswer) -> Rows:
+    """The rows of a SELECT answer serialized as SPARQL JSON results: what a query process sent back, as terms.
+
+    Raises:
+        WrongQueryForm: the answer is not a table of SPARQL JSON results.
+    """
+    if answer.format_name != "json" or answer.kind != "results":
+        raise WrongQueryForm(f"expected SPARQL JSON results, not {answer.format_name} ({answer.kind})")
+    return rows_of(pyoxigraph.parse_query_results(answer.body, format=pyoxigraph.QueryResultsFormat.JSON))
+
+
 def answer_of(
     results: pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples, job: QueryJob
 ) -> QueryAnswer:

@@ -2,14 +2,18 @@
 
 A fragment is the triples of the endpoint's default graph (the union of the named graphs,
 as ``/sparql`` answers by default) that match one triple pattern, in pages of
-``PAGE_SIZE``, with the exact number of matching triples (``void:triples`` and
+``PAGE_SIZE``, with the number of matching triples (``void:triples`` and
 ``hydra:totalItems``) and the Hydra controls a client (Comunica) follows: the dataset's
 ``hydra:search`` form (an ``hydra:IriTemplate`` over ``subject``, ``predicate``, ``object``
 mapped to ``rdf:subject``, ``rdf:predicate``, ``rdf:object``, in the explicit
 representation) and ``hydra:first``/``hydra:previous``/``hydra:next`` between pages.
 
-Each page costs one SELECT through the ``Engine`` interface, and each fragment one COUNT,
-kept per data load. The pattern's terms are parsed into typed terms here and written into
+Each page costs one SELECT, and a fragment longer than a page one COUNT, kept per data load;
+both run where the web layer sends them (``Source.run``: killable query processes, as
+protocol queries), the page within the endpoint's time limit, the count within
+``COUNT_SECONDS``. A count that overruns is stopped and the number is an estimate, as the
+specification allows ("the estimated total number of matching triples"); so is the
+all-variable pattern's, never counted. The pattern's terms are parsed into typed terms here and written into
 the query by the engine's own term writer (``sparql_term``, as the remote engine writes its
 VALUES): the request's text never reaches the query. A ``?name`` or a blank node ``_:b`` in a
 position is a variable, as in SPARQL; paging relies on the engine's stable order over the
@@ -29,15 +33,22 @@ from rdflib import Literal as RdfLiteral
 from rdflib.namespace import DCTERMS, FOAF, RDF, VOID, XSD
 from rdflib.term import Node
 
-from server.engine.interface import Engine, first
-from server.engine.terms import BlankNode, Iri, Literal, Term, sparql_term
-from server.errors import BadInput
+from server.engine.interface import first
+from server.engine.terms import BlankNode, Iri, Literal, Rows, Term, sparql_term
+from server.errors import BadInput, QueryTimeout
 from server.formats import Format
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 PAGE_SIZE = 100
 MAX_PAGE = 1_000_000
 PATH = "fragments"
+COUNT_SECONDS = 1.0
+"""How long a fragment's exact count may run (in a killable query process) before an estimate is given instead.
+
+A second: a client waits for the count of each fragment it opens (once per fragment and load:
+it is kept), and a TPF client opens many. A constant rather than a setting: it bounds our
+own latency, not what the public may run, and tests patch it.
+"""
 POSITIONS = (("subject", RDF.subject), ("predicate", RDF.predicate), ("object", RDF.object))
 
 _IRI = re.compile(r'[^<>"{}|^`\\\s]+')
@@ -146,10 +157,67 @@ def explicit(term: Term) -> str:
     return f"_:{term.value}"
 
 
-def count(engine: Engine, pattern: Pattern) -> int:
-    """The number of distinct triples matching the pattern in the union of the graphs."""
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {_select(pattern)} }} }}"
-    return int(first(engine.rows(query), "n") or 0)
+Run = Callable[[str, float | None], Rows]
+"""Evaluates a SELECT within ``seconds`` (None: the endpoint's time limit), raising QueryTimeout past it."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """What fragments are read from: the web layer runs the queries in killable query processes.
+
+    ``run`` evaluates a SELECT within a time limit; ``size`` is the number of triples in the
+    store (the estimate of the all-variable pattern); ``remember`` keeps a value per data load.
+    """
+
+    run: Run
+    size: Callable[[], int]
+    remember: Callable[[object, Callable[[], Any]], Any]
+
+
+@dataclass(frozen=True)
+class Count:
+    """A fragment's number of triples: exact, or an estimate (``void:triples`` may be one)."""
+
+    total: int
+    exact: bool
+
+
+class About(int):
+    """An estimated number, formatted with "about" in front.
+
+    >>> f"{About(1234567):,} triples"
+    'about 1,234,567 triples'
+    """
+
+    def __format__(self, spec: str) -> str:
+        # fragments.html formats the count as "{:,}" and belongs to the page templates; this says "about" there
+        return "about " + int.__format__(int(self), spec)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a fragment: its triples, the fragment's count, and whether a page follows."""
+
+    number: int
+    triples: list[tuple[Term, Term, Term]]
+    count: Count
+    more: bool
+
+    @property
+    def last(self) -> int | None:
+        """The last page's number, when the count is exact."""
+        return max(1, -(-self.count.total // PAGE_SIZE)) if self.count.exact else None
+
+
+def count_query(pattern: Pattern) -> str:
+    """The COUNT of the distinct triples matching the pattern in the union of the graphs."""
+    return f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {_select(pattern)} }} }}"
+
+
+def page_query(pattern: Pattern, page: int) -> str:
+    """The SELECT of a page's triples, and of one more to tell whether a next page exists."""
+    offset = (page - 1) * PAGE_SIZE
+    return f"SELECT DISTINCT ?s ?p ?o WHERE {{ {_select(pattern)} }} LIMIT {PAGE_SIZE + 1} OFFSET {offset}"
 
 
 def _select(pattern: Pattern) -> str:
@@ -162,81 +230,106 @@ def _select(pattern: Pattern) -> str:
     return f"{pattern.where()} {binds}"
 
 
-def page_triples(engine: Engine, pattern: Pattern, page: int) -> list[tuple[Term, Term, Term]]:
-    """The triples of one page of the fragment."""
-    query = f"SELECT DISTINCT ?s ?p ?o WHERE {{ {_select(pattern)} }} LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}"
-    return [(row["s"], row["p"], row["o"]) for row in engine.rows(query)]
+def read_page(source: Source, pattern: Pattern, page: int) -> Page:
+    """A page of the fragment with the fragment's count, counted only when the page cannot tell it.
 
-
-def _paged(
-    engine: Engine, pattern: Pattern, page: int, remember: Callable[[object, Callable[[], int]], int]
-) -> tuple[int, int]:
-    """The fragment's count (remembered per data load) and its last page; a page past it is refused.
+    A page that is not full ends the fragment, so the count is the triples before it and on it:
+    no COUNT runs (the specification asks for the exact number below a page's size). Otherwise
+    the count is ``fragment_count``'s.
 
     Raises:
         BadInput: a page past the fragment's last page.
+        QueryTimeout: the page's query ran past the time limit (a deep page on big data).
     """
-    total = remember(("fragment count", pattern), lambda: count(engine, pattern))
-    last = max(1, -(-total // PAGE_SIZE))
-    if page > last:
-        raise BadInput(f"page {page} is past the last page ({last}) of this fragment of {total} triples")
-    return total, last
+    rows = source.run(page_query(pattern, page), None)
+    triples = [(row["s"], row["p"], row["o"]) for row in rows][:PAGE_SIZE]
+    more = len(rows) > PAGE_SIZE
+    before = (page - 1) * PAGE_SIZE
+    if not more and (triples or page == 1):
+        return Page(page, triples, Count(before + len(triples), exact=True), more=False)
+    count = fragment_count(source, pattern)
+    if not triples:
+        raise BadInput(_past_the_end(page, count))
+    if not count.exact:  # never fewer than the triples known to be there
+        count = Count(max(count.total, before + len(triples) + more), exact=False)
+    return Page(page, triples, count, more)
 
 
-def fragment_bytes(
-    engine: Engine,
-    pattern: Pattern,
-    page: int,
-    root: str,
-    page_url: str,
-    fmt: Format,
-    remember: Callable[[object, Callable[[], int]], int],
-) -> bytes:
+def _past_the_end(page: int, count: Count) -> str:
+    if not count.exact:
+        return f"page {page} is past the last page of this fragment of about {count.total} triples"
+    last = max(1, -(-count.total // PAGE_SIZE))
+    return f"page {page} is past the last page ({last}) of this fragment of {count.total} triples"
+
+
+def fragment_count(source: Source, pattern: Pattern) -> Count:
+    """The fragment's exact count if the engine counts it within ``COUNT_SECONDS``, else an estimate; kept per load.
+
+    The all-variable pattern is not counted: its estimate is the store's size (triples held in
+    several graphs count once per graph there). A count that overruns is stopped (its query process
+    killed) and estimated as the store's size, an upper bound: the Linked Data Fragments
+    specification asks only for an estimate, non-zero when triples match, "as close as possible".
+    """
+    if pattern.terms == (None, None, None):
+        return Count(source.size(), exact=False)
+    return source.remember(("fragment count", pattern), lambda: _counted(source, pattern))  # type: ignore[no-any-return]
+
+
+def _counted(source: Source, pattern: Pattern) -> Count:
+    try:
+        rows = source.run(count_query(pattern), COUNT_SECONDS)
+    except QueryTimeout:
+        return Count(source.size(), exact=False)
+    return Count(int(first(rows, "n") or 0), exact=True)
+
+
+def fragment_bytes(source: Source, pattern: Pattern, page: int, root: str, page_url: str, fmt: Format) -> bytes:
     """A page of a fragment serialized in ``fmt``: data in the default graph, metadata and controls in the
     graph ``<fragment#metadata>`` (in quad formats; triple formats carry both in one graph).
 
     ``page_url`` is the URL the client asked for (under the configured root), the subject of the
-    page's metadata; ``remember`` keeps the fragment's count per data load.
+    page's metadata.
 
     Raises:
         BadInput: a page past the fragment's last page.
+        QueryTimeout: the page's query ran past the time limit.
     """
-    total, last = _paged(engine, pattern, page, remember)
+    read = read_page(source, pattern, page)
     dataset = Dataset()
     data = dataset.default_graph
-    for triple in page_triples(engine, pattern, page):
+    for triple in read.triples:
         data.add((node(triple[0]), node(triple[1]), node(triple[2])))
     fragment = fragment_url(root, pattern)
     meta_graph = URIRef(f"{fragment}#metadata")
     meta = dataset.graph(meta_graph) if fmt.kind == "dataset" else data
-    _metadata(meta, root, pattern, page, last, total, URIRef(page_url), meta_graph)
+    _metadata(meta, root, pattern, read, URIRef(page_url), meta_graph)
     for prefix, namespace in (("hydra", HYDRA), ("void", VOID), ("rdf", RDF), ("foaf", FOAF), ("dcterms", DCTERMS)):
         dataset.bind(prefix, namespace)
     target: Graph = dataset if fmt.kind == "dataset" else data
     return target.serialize(format=fmt.rdflib_name or "trig", encoding="utf-8")
 
 
-def _metadata(
-    graph: Graph, root: str, pattern: Pattern, page: int, last: int, total: int, here: URIRef, name: URIRef
-) -> None:
-    """The page's count, paging links and the dataset's search form."""
+def _metadata(graph: Graph, root: str, pattern: Pattern, read: Page, here: URIRef, name: URIRef) -> None:
+    """The page's count, paging links and the dataset's search form; no ``hydra:last`` after an estimate."""
     dataset, fragment = URIRef(f"{root}{PATH}#dataset"), URIRef(fragment_url(root, pattern))
     graph.add((name, FOAF.primaryTopic, fragment))
     describe_dataset(graph, dataset, root)
     graph.add((dataset, VOID.subset, fragment))
     if here != fragment:
         graph.add((fragment, VOID.subset, here))
+    total = RdfLiteral(read.count.total, datatype=XSD.integer)
     graph.add((here, RDF.type, HYDRA.PartialCollectionView))
     graph.add((here, DCTERMS.source, dataset))
-    graph.add((here, VOID.triples, RdfLiteral(total, datatype=XSD.integer)))
-    graph.add((here, HYDRA.totalItems, RdfLiteral(total, datatype=XSD.integer)))
+    graph.add((here, VOID.triples, total))
+    graph.add((here, HYDRA.totalItems, total))
     graph.add((here, HYDRA.itemsPerPage, RdfLiteral(PAGE_SIZE, datatype=XSD.integer)))
     graph.add((here, HYDRA.first, URIRef(fragment_url(root, pattern, 1))))
-    graph.add((here, HYDRA.last, URIRef(fragment_url(root, pattern, last))))
-    if page > 1:
-        graph.add((here, HYDRA.previous, URIRef(fragment_url(root, pattern, page - 1))))
-    if page < last:
-        graph.add((here, HYDRA.next, URIRef(fragment_url(root, pattern, page + 1))))
+    if read.last is not None:
+        graph.add((here, HYDRA.last, URIRef(fragment_url(root, pattern, read.last))))
+    if read.number > 1:
+        graph.add((here, HYDRA.previous, URIRef(fragment_url(root, pattern, read.number - 1))))
+    if read.more:
+        graph.add((here, HYDRA.next, URIRef(fragment_url(root, pattern, read.number + 1))))
 
 
 def node(term: Term) -> Node:
@@ -265,28 +358,26 @@ def describe_dataset(graph: Graph, dataset: Node, root: str) -> None:
         graph.add((mapping, HYDRA.property, property_))
 
 
-def fragment_page(
-    engine: Engine,
-    pattern: Pattern,
-    page: int,
-    link: Callable[[str], str | None],
-    remember: Callable[[object, Callable[[], int]], int],
-) -> dict[str, Any]:
-    """What ``fragments.html`` shows a browser: the pattern as typed, the count, the page's triples, paging.
+def fragment_page(source: Source, pattern: Pattern, page: int, link: Callable[[str], str | None]) -> dict[str, Any]:
+    """What ``fragments.html`` shows a browser: the pattern as typed, the count ("about N" when estimated), the
+    page's triples, paging (no last page after an estimate).
 
     ``link`` makes the href of an IRI (``Urls.link``: our documents, http(s) URLs only).
 
     Raises:
         BadInput: a page past the fragment's last page.
+        QueryTimeout: the page's query ran past the time limit.
     """
-    total, last = _paged(engine, pattern, page, remember)
-    pages = {"first": 1, "previous": page - 1, "next": page + 1, "last": last}
+    read = read_page(source, pattern, page)
+    pages = {"first": 1, "previous": page - 1, "next": page + 1 if read.more else 0, "last": read.last or 0}
     positions = zip((name for name, _ in POSITIONS), pattern.terms, strict=True)
+    total, last = read.count.total, read.last or -(-read.count.total // PAGE_SIZE)
     return {
         "fields": {name: "" if term is None else explicit(term) for name, term in positions},
-        "total": total, "page": page, "last": last, "page_size": PAGE_SIZE,
-        "rows": [[_shown(term, link) for term in triple] for triple in page_triples(engine, pattern, page)],
-        "paging": {rel: fragment_url("/", pattern, n) for rel, n in pages.items() if 1 <= n <= last and n != page},
+        "total": total if read.count.exact else About(total), "estimated": not read.count.exact,
+        "page": page, "last": last if read.count.exact else About(last), "page_size": PAGE_SIZE,
+        "rows": [[_shown(term, link) for term in triple] for triple in read.triples],
+        "paging": {rel: fragment_url("/", pattern, n) for rel, n in pages.items() if n >= 1 and n != page},
     }  # fmt: skip
 
 

@@ -10,26 +10,34 @@ header), so a client finds the metadata of the URL it fetched.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, g, render_template, request
 
+from server.engine.embedded import rows_of_answer
+from server.engine.interface import QueryJob
+from server.engine.terms import Rows
+from server.errors import StatisticsPending
 from server.formats import HTML, by_name
 from server.views.fragments import (
     MAX_PAGE,
     PAGE_SIZE,
     PATH,
     Pattern,
+    Source,
     fragment_bytes,
     fragment_page,
     parse_page,
     parse_term,
 )
+from server.web import fairness
 from server.web.negotiation import chosen_format
-from server.web.state import state
+from server.web.state import AppState, state
 
 blueprint = Blueprint("fragments", __name__)
+SPARQL_JSON = by_name("json")
 FRAGMENT_FORMATS = tuple(by_name(name) for name in ("trig", "nq", "ttl", "nt", "jsonld"))
 OFFERED = (*FRAGMENT_FORMATS, HTML)  # HTML last: */* gets TriG, a browser (text/html first) a page
 _TERM = {"type": "string", "maxLength": 4096}
@@ -63,15 +71,59 @@ def fragment() -> Response:
     page = parse_page(args.get("page"))
     current = state()
     if fmt is HTML:
-        context = fragment_page(current.engine, pattern, page, current.urls.link, current.remember)
+        context = fragment_page(source(), pattern, page, current.urls.link)
         response = Response(render_template("fragments.html", **context), mimetype=HTML.media_type)
         response.vary.add("Accept")
         return response
     # as sent, its %-escapes kept; anything an IRI cannot hold (a raw '>' or '"') escaped, not written into the RDF
     query_string = quote(request.query_string.decode("utf-8", "replace"), safe="%/?&=:@!$'()*+,;~")
     here = f"{current.base}{PATH}" + (f"?{query_string}" if query_string else "")
-    body = fragment_bytes(current.engine, pattern, page, current.base, here, fmt, current.remember)
+    body = fragment_bytes(source(), pattern, page, current.base, here, fmt)
     response = Response(body, mimetype=fmt.media_type)
     response.vary.add("Accept")
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def source() -> Source:
+    """The fragments' queries on the executor of the per-load state, the store's size kept per load."""
+    current = state()
+    return Source(run_within, lambda: current.remember("store size", lambda: store_size(current)), current.remember)
+
+
+def store_size(current: AppState) -> int:
+    """The quads of the store, from the dataset facts (counted once per data version), else from the engine.
+
+    The engine's count scans the whole store; the facts have it already, unless a background
+    process is still gathering them.
+    """
+    try:
+        return current.facts.triples
+    except StatisticsPending:
+        return len(current.engine)
+
+
+def run_within(query: str, seconds: float | None) -> Rows:
+    """A SELECT's rows from a query process, within ``seconds`` or else the time left of the endpoint's limit.
+
+    The answer is kept like a protocol query's (per load, bounded in bytes). Fragment requests do
+    not count against a client's share of query processes (web/fairness.py): a TPF client sends
+    many small requests at once, each bounded here in time.
+
+    Raises:
+        QueryTimeout: the limit passed (the query process is killed and replaced).
+        ServerBusy: no query process came free within the limit.
+    """
+    current = state()
+    settings = current.settings
+    job = QueryJob(
+        query, results_format=SPARQL_JSON.name, max_results=settings.max_results, max_bytes=settings.max_result_bytes
+    )
+    answer = current.answers.get(job)
+    if answer is None:
+        deadline = fairness.arrival(default=g.get("started", time.monotonic())) + settings.query_timeout
+        if seconds is not None:
+            deadline = min(deadline, time.monotonic() + seconds)
+        answer = current.executor.run(job, deadline)
+        current.answers.put(job, answer)
+    return rows_of_answer(answer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from urllib.parse import quote
 
 import pytest
@@ -11,6 +12,8 @@ from flask.testing import FlaskClient
 from rdflib import RDF, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import VOID
 
+from server.engine.answers import AnswerCache
+from server.views import fragments as fragments_view
 from server.views.fragments import PAGE_SIZE, Pattern, parse_term
 
 BASE = "https://w3id.org/clip-network/"
@@ -159,13 +162,17 @@ def test_bad_input_is_400_with_a_message(client: FlaskClient, query: str, messag
     assert message in response.get_data(as_text=True)
 
 
-def test_counts_are_kept_per_load(client: FlaskClient) -> None:
-    from server.web.state import AppState
-
+def test_a_fragment_longer_than_a_page_is_counted_once_per_load(client: FlaskClient) -> None:
     state = client.application.extensions["kg"]
-    assert isinstance(state, AppState)
-    client.get("/fragments?predicate=" + quote(str(CLIP.memberOf), safe=""))
-    assert ("fragment count", Pattern(predicate=parse_term(str(CLIP.memberOf), "predicate"))) in state._cache
+    client.get("/fragments?predicate=" + quote(str(RDF.type), safe=""))
+    assert state._cache[("fragment count", Pattern(predicate=parse_term(str(RDF.type), "predicate")))].exact
+
+
+def test_a_fragment_within_one_page_is_counted_from_its_page(client: FlaskClient) -> None:
+    state = client.application.extensions["kg"]
+    dataset, here = fragment(client, "predicate=" + quote(str(CLIP.memberOf), safe=""))
+    assert ("fragment count", Pattern(predicate=parse_term(str(CLIP.memberOf), "predicate"))) not in state._cache
+    assert metadata(dataset).value(here, VOID.triples).toPython() == len(dataset.default_graph) < PAGE_SIZE
 
 
 def test_void_lists_the_search_form(client: FlaskClient) -> None:
@@ -274,10 +281,75 @@ def test_a_browser_gets_a_page_with_the_pattern_the_count_and_the_triples(client
 
 
 def test_the_html_page_links_the_next_and_last_pages(client: FlaskClient) -> None:
-    body = client.get("/fragments?page=2", headers={"Accept": BROWSER}).get_data(as_text=True)
-    assert 'rel="first" href="/fragments"' in body
-    assert 'rel="prev" href="/fragments"' in body and 'rel="next" href="/fragments?page=3"' in body
-    assert 'rel="last" href="/fragments?page=' in body
+    query = "predicate=" + quote(str(RDF.type), safe="")
+    body = client.get(f"/fragments?{query}&page=2", headers={"Accept": BROWSER}).get_data(as_text=True)
+    assert f'rel="first" href="/fragments?{query}"' in body
+    assert (
+        f'rel="prev" href="/fragments?{query}"' in body and f'rel="next" href="/fragments?{query}&amp;page=3"' in body
+    )
+    assert f'rel="last" href="/fragments?{query}&amp;page=' in body
+
+
+def store_size(client: FlaskClient) -> int:
+    return int(client.application.extensions["kg"].facts.triples)
+
+
+def test_the_all_variable_pattern_is_estimated_as_the_store_size_without_counting(client: FlaskClient) -> None:
+    dataset, here = fragment(client, "page=2")
+    meta = metadata(dataset)
+    assert (
+        meta.value(here, VOID.triples).toPython() == meta.value(here, HYDRA.totalItems).toPython() == store_size(client)
+    )
+    assert meta.value(here, HYDRA.last) is None and meta.value(here, HYDRA.next) is not None
+    assert not any(
+        key[0] == "fragment count" and key[1] == Pattern() for key in client.application.extensions["kg"]._cache
+    )
+
+
+@pytest.fixture
+def nothing_kept(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No count or answer kept from earlier tests."""
+    state = client.application.extensions["kg"]
+    monkeypatch.setattr(state, "_cache", {})
+    monkeypatch.setattr(state, "answers", AnswerCache(state.settings.answer_cache_bytes))
+
+
+@pytest.fixture
+def no_time_to_count(nothing_kept: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counts that overrun at once (their query process stopped)."""
+    monkeypatch.setattr(fragments_view, "COUNT_SECONDS", 0.0)
+
+
+@pytest.mark.usefixtures("no_time_to_count")
+def test_a_count_past_its_time_is_an_estimate_with_no_last_page(client: FlaskClient) -> None:
+    query = "predicate=" + quote(str(RDF.type), safe="")
+    dataset, here = fragment(client, query)
+    meta = metadata(dataset)
+    assert meta.value(here, VOID.triples).toPython() == store_size(client) > sparql_count(client, "?s a ?o")
+    assert meta.value(here, HYDRA.last) is None and meta.value(here, HYDRA.next) is not None
+    assert len(dataset.default_graph) == PAGE_SIZE
+
+
+@pytest.mark.usefixtures("no_time_to_count")
+def test_a_fragment_within_one_page_is_exact_without_time_to_count(client: FlaskClient) -> None:
+    dataset, here = fragment(client, "subject=" + quote(VIENNA, safe=""))
+    assert metadata(dataset).value(here, VOID.triples).toPython() == sparql_count(client, f"<{VIENNA}> ?p ?o")
+
+
+@pytest.mark.usefixtures("no_time_to_count")
+def test_the_html_page_says_about_when_the_count_is_an_estimate(client: FlaskClient) -> None:
+    query = "predicate=" + quote(str(RDF.type), safe="")
+    body = client.get(f"/fragments?{query}", headers={"Accept": BROWSER}).get_data(as_text=True)
+    assert f"<strong>about {store_size(client):,}</strong> triples match" in body
+    assert 'rel="next"' in body and 'rel="last"' not in body
+
+
+@pytest.mark.usefixtures("nothing_kept")
+def test_a_page_past_the_time_limit_is_503(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = client.application.extensions["kg"]
+    monkeypatch.setattr(state, "settings", replace(state.settings, query_timeout=1e-9))
+    response = client.get("/fragments?predicate=" + quote(str(RDF.type), safe="") + "&page=9")
+    assert response.status_code == 503 and "limit" in response.get_data(as_text=True)
 
 
 def test_any_type_still_gets_rdf_and_a_bad_pattern_is_400_for_browsers_too(client: FlaskClient) -> None:
