@@ -6,6 +6,17 @@ example values written in as VALUES, as the remote engine writes them), plus a f
 of our own, goes to /sparql and, through Comunica's TPF client, to /fragments; the answers
 are compared as multisets of solutions. Without node_modules/@comunica the test is skipped,
 or failed under KG_REQUIRE_TOOLS=1.
+
+Comunica reads our counts (checked by hand with comunica-sparql 5.4 ``--logLevel debug`` against
+this site, 2026-12-05). For ``?city clip:country ?c . ?c clip:isoCode ?code . ?city a clip:City``
+it identified the entry page as a "qpf source", then asked for the first page of each pattern
+once (4 requests in all, no count requests and no further pages) and logged its join plan
+with the counts of those pages' metadata graphs, 54, 22 and 32 (``void:triples`` and
+``hydra:totalItems``): ``inner-multi-smallest``, then hash joins holding the 22 ``isoCode``
+triples (``persistedItems: 22``). For ``?x a ?t . ?x clip:isoCode ?code`` it held the 22 and
+followed ``hydra:next`` through the ten pages of ``rdf:type``, priced above a nested loop of
+requests per binding. An estimated count (the all-variable pattern, a count past its time)
+comes in the same two triples: to Comunica, a number to order joins by.
 """
 
 from __future__ import annotations
