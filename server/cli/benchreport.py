@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server.cli.explorebench import Exploration, Timing
 from server.cli.loadtest import PAGES, Options, Pair, Report, Result
 from server.cli.processes import mib
 from server.cli.querymix import QUERIES, percentile
@@ -127,6 +128,55 @@ def pair_heading(pair: Pair, report: Report) -> list[str]:
     return lines
 
 
+BROWSING_COLUMNS = ("first", "p50", "p95", "first", "p50", "p95", "p50 ratio", "failed")
+"""Ours (first request, then p50/p95 of the runs after it), the reference's SPARQL alike, the ratio, failures."""
+
+
+def _first(timing: Timing) -> str:
+    return f"{timing.first:.1f}" if timing.first is not None else "-"
+
+
+def browsing_rows(found: Exploration) -> list[tuple[str, ...]]:
+    """(case, ours first/p50/p95, Oxigraph first/p50/p95, ratio of the p50s, failed ours/Oxigraph), in ms."""
+    table: list[tuple[str, ...]] = []
+    for case in found.cases:
+        mine, ref = found.ours.get(case.name, Timing()), found.reference.get(case.name, Timing())
+        ours = (_first(mine), percentile(mine.warm, 50), percentile(mine.warm, 95))
+        theirs = (_first(ref), percentile(ref.warm, 50), percentile(ref.warm, 95)) if case.sparql else ("n/a",) * 3
+        table.append((case.name, *ours, *theirs, _ratio(ours[1], theirs[1]), f"{mine.errors}/{ref.errors}"))
+    return table
+
+
+def browsing_heading(found: Exploration) -> list[str]:
+    return [
+        "Browsing: our /fragments (TriG) and /facets (JSON; the HTML list with one filter) against the same "
+        "information from Oxigraph's SPARQL endpoint: a page (LIMIT 100 OFFSET) plus its COUNT for a fragment, "
+        "the queries a facets answer lists for facets (their times summed per run)",
+        "first = the first request (cold: counts and facets not yet kept); p50/p95 of the runs after it (ms)",
+        *found.notes,
+    ]
+
+
+def _browsing_text(found: Exploration) -> list[str]:
+    table = browsing_rows(found)
+    width = max((len(row[0]) for row in table), default=10) + 2
+    lines = ["", *browsing_heading(found), ""]
+    lines.append(f"{'':<{width}}{'ours':>27}{'oxigraph SPARQL':>27}{'':>20}")
+    lines.append(f"{'':<{width}}" + "".join(f"{column:>9}" for column in BROWSING_COLUMNS[:6]) + "  ratio  failed")
+    lines += [f"{row[0]:<{width}}" + "".join(f"{cell:>9}" for cell in row[1:7]) + f"  {row[7]:>5}  {row[8]}"
+              for row in table]  # fmt: skip
+    return lines
+
+
+def _browsing_markdown(found: Exploration) -> list[str]:
+    lines = ["", "### Browsing: fragments and facets", "", *(f"- {line}" for line in browsing_heading(found)), ""]
+    lines.append("| case | ours first | ours p50 | ours p95 | Oxigraph first | Oxigraph p50 | Oxigraph p95 | ratio p50 "
+                 "| failed (ours/Oxigraph) |")  # fmt: skip
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines += ["| " + " | ".join(row) + " |" for row in browsing_rows(found)]
+    return lines
+
+
 def heading(report: Report) -> list[str]:
     s = report.summary
     lines = [
@@ -153,6 +203,8 @@ def render_text(report: Report) -> str:
         lines += ["", *pair_heading(pair, report), ""]
         lines.append(f"{'':<{width}}{'ours over ' + pair.engine:>24}{pair.engine:>24}{'ratio':>9}  target")
         lines += [f"{label:<{width}}{x:>24}{y:>24}{ratio:>9}  {met}".rstrip() for label, x, y, ratio, met in found]
+    if report.exploration is not None:
+        lines += _browsing_text(report.exploration)
     return "\n".join(lines) + "\n"
 
 
@@ -170,4 +222,6 @@ def render_markdown(report: Report) -> str:
             f"| {label.strip()} | {x} | {y} | {ratio} | {met} |"
             for label, x, y, ratio, met in pair_rows(pair, report.options)
         ]
+    if report.exploration is not None:
+        lines += _browsing_markdown(report.exploration)
     return "\n".join(lines) + "\n"

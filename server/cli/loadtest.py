@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from server.cli import virtuoso as virtuoso_config
+from server.cli.explorebench import Exploration, explore_ours, explore_reference
 from server.cli.processes import SAMPLE_EVERY, Sampler, free_port, load_average, machine_facts, mib, spawn, stop
 from server.cli.querymix import FAILURES, QUERIES, REQUEST_TIMEOUT, SELECT_JSON, Client, answer_size, percentile
 from server.cli.synthetic import BASE, Summary, generate
@@ -103,6 +104,8 @@ class Result:
     page_errors: dict[str, int] = field(default_factory=dict)
     companion: Sampler | None = field(default=None, repr=False)
     """The sampler of the engine behind our server, if any."""
+    exploration: Exploration | None = field(default=None, repr=False)
+    """Our server alone: fragments and facets timed (``explorebench.py``), the reference's side added later."""
 
 
 @dataclass
@@ -211,16 +214,18 @@ def oxigraph(
         yield None
         return
     result.load = time.monotonic() - started
+    with serve_oxigraph(store, log, started, options, result, sampler, progress) as server:
+        yield server
+
+
+@contextmanager
+def serve_oxigraph(
+    store: Path, log: Path, started: float, options: Options, result: Result, sampler: Sampler, progress: Progress
+) -> Iterator[Server | None]:
+    """The Oxigraph server on a loaded store, read-only; None when not ready by the deadline from ``started``."""
     port = free_port()
-    server = Server(
-        spawn(
-            [command, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}"],
-            log,
-        ),
-        port,
-        "/query",
-        log,
-    )
+    command = [oxigraph_command(), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}"]
+    server = Server(spawn(command, log), port, "/query", log)
     try:
         sampler.watch(server.process.pid)
         yield server if wait_ready(server, started, options.deadline, result, sampler, progress) else None
@@ -551,6 +556,9 @@ def measure(name: str, start: Starter, data: Summary, work: Path, options: Optio
                 progress(f"{name}: {clients} clients: {result.throughput[clients][0]:.0f} requests/s")
             if ours_:
                 pages(server, data, options, result)
+            if name == "ours":
+                progress(f"{name}: fragments and facets")
+                result.exploration = explore_ours(server.port, data, options.runs)
     finally:
         sampler.stop()
         result.pss_peak = sampler.peak or None
@@ -580,6 +588,7 @@ class Report:
     ours: Result
     oxigraph: Result
     pairs: list[Pair] = field(default_factory=list)
+    exploration: Exploration | None = None
 
 
 def run(options: Options, progress: Progress = silent) -> Report:
@@ -599,6 +608,8 @@ def run(options: Options, progress: Progress = silent) -> Report:
         size = summary.path.stat().st_size
         reference = measure("oxigraph", oxigraph, summary, work, options, progress)
         mine = measure("ours", ours, summary, work, options, progress)
+        if mine.exploration is not None:
+            reference_browsing(work, options, mine.exploration, progress)
         pairs = []
         if options.engines:
             marker_file(summary.path, work, options, progress)
@@ -608,4 +619,23 @@ def run(options: Options, progress: Progress = silent) -> Report:
                 Pair(engine, alone, measure(f"ours over {engine}", over(engine), summary, work, options, progress))
             )
     machine["load average after"] = load_average()
-    return Report(options, summary, size, machine, mine, reference, pairs)
+    return Report(options, summary, size, machine, mine, reference, pairs, mine.exploration)
+
+
+def reference_browsing(work: Path, options: Options, found: Exploration, progress: Progress) -> None:
+    """The SPARQL of our fragments and facets on Oxigraph, served again from the reference run's store.
+
+    The facets' queries are known only once our server has answered, so the reference is
+    served again after it (the servers still never run at the same time).
+    """
+    result, sampler = Result("oxigraph, browsing"), Sampler()
+    progress("oxigraph: served again for the SPARQL of the fragments and facets")
+    try:
+        store, log = work / "oxigraph-store", work / "oxigraph-browsing.log"
+        with serve_oxigraph(store, log, time.monotonic(), options, result, sampler, progress) as server:
+            if server is None:
+                found.notes.append(f"oxigraph served again: {result.note}; no reference figures")
+                return
+            explore_reference(server.port, server.sparql, found, options.runs)
+    finally:
+        sampler.stop()
