@@ -136,6 +136,18 @@ def _first(timing: Timing) -> str:
     return f"{timing.first:.1f}" if timing.first is not None else "-"
 
 
+def _fine_ratio(mine: str, reference: str) -> str:
+    """A ratio to two significant digits: browsing ratios run from hundredths to tens.
+
+    >>> _fine_ratio("4.8", "222.1"), _fine_ratio("4.2", "3.5"), _fine_ratio("-", "1.0")
+    ('0.022x', '1.2x', '-')
+    """
+    try:
+        return f"{float(mine) / float(reference):.2g}x"
+    except (ValueError, ZeroDivisionError):
+        return "-"
+
+
 def browsing_rows(found: Exploration) -> list[tuple[str, ...]]:
     """(case, ours first/p50/p95, Oxigraph first/p50/p95, ratio of the p50s, failed ours/Oxigraph), in ms."""
     table: list[tuple[str, ...]] = []
@@ -143,7 +155,7 @@ def browsing_rows(found: Exploration) -> list[tuple[str, ...]]:
         mine, ref = found.ours.get(case.name, Timing()), found.reference.get(case.name, Timing())
         ours = (_first(mine), percentile(mine.warm, 50), percentile(mine.warm, 95))
         theirs = (_first(ref), percentile(ref.warm, 50), percentile(ref.warm, 95)) if case.sparql else ("n/a",) * 3
-        table.append((case.name, *ours, *theirs, _ratio(ours[1], theirs[1]), f"{mine.errors}/{ref.errors}"))
+        table.append((case.name, *ours, *theirs, _fine_ratio(ours[1], theirs[1]), f"{mine.errors}/{ref.errors}"))
     return table
 
 

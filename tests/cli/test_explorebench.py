@@ -189,7 +189,7 @@ def test_the_report_puts_each_case_beside_its_sparql_on_oxigraph(fake: int) -> N
     found.ours[found.cases[0].name] = Timing(first=30.0, warm=[4.0, 6.0])
     found.reference[found.cases[0].name] = Timing(first=2.0, warm=[2.0, 3.0])
     rows = {row[0]: row[1:] for row in benchreport.browsing_rows(found)}
-    assert rows[found.cases[0].name] == ("30.0", "4.0", "6.0", "2.0", "2.0", "3.0", "2.0x", "0/0")
+    assert rows[found.cases[0].name] == ("30.0", "4.0", "6.0", "2.0", "2.0", "3.0", "2x", "0/0")
     markdown = benchreport.render_markdown(report_with(found))
     assert "### Browsing: fragments and facets" in markdown
     assert (
