@@ -149,6 +149,8 @@ def test_every_case_is_timed_once_cold_and_runs_times_warm(fake: int) -> None:
         assert (timing.first is not None, len(timing.warm), timing.errors) == (True, 3, 0), case.name
     deep = "/fragments?" + urlencode({"predicate": RDF_TYPE, "page": DEEP_PAGE})
     assert Fake.seen.count(deep) == 4
+    # the facets' cold request is the one that found them: not sent twice
+    assert [Fake.seen.count(path) for path in ("/facets?kind=publications", ONE, TWO)] == [4, 4, 4]
 
 
 def test_a_graph_without_the_deep_page_leaves_it_out_with_a_note(fake: int, monkeypatch: pytest.MonkeyPatch) -> None:
