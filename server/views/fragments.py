@@ -49,7 +49,9 @@ COUNT_SECONDS = 1.0
 
 A second: a client waits for the count of each fragment it opens (once per fragment and load:
 it is kept), and a TPF client opens many. A constant rather than a setting: it bounds our
-own latency, not what the public may run, and tests patch it.
+own latency, not what the public may run, and tests patch it. Over a remote engine the
+executor runs a query in the request's thread under the engine's own time limit (the
+endpoint's), which is then the count's: the remote engine's client cannot be given another.
 """
 PREFIXES = {"hydra": str(HYDRA), "void": str(VOID), "rdf": str(RDF), "foaf": str(FOAF), "dcterms": str(DCTERMS)}
 POSITIONS = (("subject", RDF.subject), ("predicate", RDF.predicate), ("object", RDF.object))
