@@ -21,17 +21,8 @@ from server.engine.interface import QueryJob
 from server.engine.terms import Rows
 from server.errors import StatisticsPending
 from server.formats import HTML, by_name
-from server.views.fragments import (
-    MAX_PAGE,
-    PAGE_SIZE,
-    PATH,
-    Pattern,
-    Source,
-    fragment_bytes,
-    fragment_page,
-    parse_page,
-    parse_term,
-)
+from server.views.fragment_pages import MAX_PAGE, PAGE_SIZE, Pattern, Source, parse_page, parse_term
+from server.views.fragments import PATH, fragment_bytes, fragment_page
 from server.web import fairness
 from server.web.negotiation import chosen_format
 from server.web.state import AppState, state

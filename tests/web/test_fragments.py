@@ -14,8 +14,8 @@ from rdflib.namespace import VOID
 from rdflib.term import Node
 
 from server.engine.answers import AnswerCache
-from server.views import fragments as fragments_view
-from server.views.fragments import PAGE_SIZE, Pattern, parse_term
+from server.views import fragment_pages
+from server.views.fragment_pages import PAGE_SIZE, Pattern, parse_term
 
 BASE = "https://w3id.org/clip-network/"
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
@@ -323,7 +323,7 @@ def nothing_kept(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def no_time_to_count(nothing_kept: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """Counts that overrun at once (their query process stopped)."""
-    monkeypatch.setattr(fragments_view, "COUNT_SECONDS", 0.0)
+    monkeypatch.setattr(fragment_pages, "COUNT_SECONDS", 0.0)
 
 
 @pytest.mark.usefixtures("no_time_to_count")
