@@ -33,7 +33,7 @@ TRIG = "application/trig"
 JSON = "application/json"
 HTML = "text/html"
 PAGE_SIZE = 100
-"""Triples a page of our fragments holds (``views.fragments.PAGE_SIZE``), so the SPARQL pages match."""
+"""Triples a page of our fragments holds (``views.fragment_pages.PAGE_SIZE``), so the SPARQL pages match."""
 DEEP_PAGE = 50
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 FACET_KIND = "publications"

@@ -1,4 +1,4 @@
-"""Triple Pattern Fragments at /fragments: route only; the fragment is built by ``server.views.fragments``.
+"""Triple Pattern Fragments at /fragments: the route, and the queries of ``views.fragment_pages`` on the executor.
 
 ``?subject=&predicate=&object=`` (each optional, in Hydra's explicit representation) and
 ``?page=``; TriG, N-Quads or JSON-LD keep the metadata in a graph of its own, Turtle and
