@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, TypeVar
 
 from server.engine.interface import first
 from server.engine.terms import Iri, Literal, Rows, Term, sparql_term
@@ -116,6 +116,17 @@ def parse_page(text: str | None) -> int:
     return int(text)
 
 
+T = TypeVar("T")
+
+
+class Remember(Protocol):
+    """Keeps a value per data load under a key (``AppState.remember``)."""
+
+    def __call__(self, key: object, compute: Callable[[], T]) -> T:
+        """The value kept under ``key``, else ``compute()`` kept."""
+        ...
+
+
 Run = Callable[[str, float | None], Rows]
 """Evaluates a SELECT within ``seconds`` (None: the endpoint's time limit), raising QueryTimeout past it."""
 
@@ -130,7 +141,7 @@ class Source:
 
     run: Run
     size: Callable[[], int]
-    remember: Callable[[object, Callable[[], Any]], Any]
+    remember: Remember
 
 
 @dataclass(frozen=True)
@@ -231,7 +242,7 @@ def fragment_count(source: Source, pattern: Pattern) -> Count:
     """
     if pattern.terms == (None, None, None):
         return Count(source.size(), exact=False)
-    return source.remember(("fragment count", pattern), lambda: _counted(source, pattern))  # type: ignore[no-any-return]
+    return source.remember(("fragment count", pattern), lambda: _counted(source, pattern))
 
 
 def _counted(source: Source, pattern: Pattern) -> Count:
