@@ -152,18 +152,6 @@ class Count:
     exact: bool
 
 
-class About(int):
-    """An estimated number, formatted with "about" in front.
-
-    >>> f"{About(1234567):,} triples"
-    'about 1,234,567 triples'
-    """
-
-    def __format__(self, spec: str) -> str:
-        # fragments.html formats the count as "{:,}" and belongs to the page templates; this says "about" there
-        return "about " + int.__format__(int(self), spec)
-
-
 @dataclass(frozen=True)
 class Page:
     """One page of a fragment: its triples, the fragment's count, and whether a page follows."""

@@ -26,7 +26,7 @@ from rdflib.term import Node
 from server.engine.rdfio import convert_nquads
 from server.engine.terms import BlankNode, Iri, Literal, Term
 from server.formats import Format
-from server.views.fragment_pages import PAGE_SIZE, About, Page, Pattern, Source, read_page
+from server.views.fragment_pages import PAGE_SIZE, Page, Pattern, Source, read_page
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 PATH = "fragments"
@@ -152,8 +152,8 @@ def fragment_page(source: Source, pattern: Pattern, page: int, link: Callable[[s
     total, last = read.count.total, read.last or -(-read.count.total // PAGE_SIZE)
     return {
         "fields": {name: "" if term is None else explicit(term) for name, term in positions},
-        "total": total if read.count.exact else About(total), "estimated": not read.count.exact,
-        "page": page, "last": last if read.count.exact else About(last), "page_size": PAGE_SIZE,
+        "total": total, "estimated": not read.count.exact,
+        "page": page, "last": last, "page_size": PAGE_SIZE,
         "rows": [[_shown(term, link) for term in triple] for triple in read.triples],
         "paging": {rel: fragment_url("/", pattern, n) for rel, n in pages.items() if n >= 1 and n != page},
     }  # fmt: skip
