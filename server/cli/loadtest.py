@@ -236,6 +236,13 @@ def serve_oxigraph(
 def _our_env(work: Path, options: Options, cache: str = "cache") -> dict[str, str]:
     env = {**os.environ, "KG_CACHE_DIR": str(work / cache), "KG_REASONING": "no", "KG_HOST": "127.0.0.1"}
     env["KG_QUERY_TIMEOUT"] = str(QUERY_TIMEOUT)
+    # Every client of the benchmark comes from 127.0.0.1, where a public server gives each address a share of
+    # its query processes, its query time per minute and its connections (429 past them): here they stand for
+    # as many clients as there are, with room for the connections of the previous concurrency level that the
+    # server has not yet seen close.
+    most = max(options.clients, default=1)
+    env["KG_CLIENT_QUERIES"], env["KG_CONNECTIONS_PER_CLIENT"] = str(most), str(2 * most)
+    env["KG_CLIENT_QUERY_SECONDS"] = str(60 * most)
     if not options.answer_cache:
         env["KG_ANSWER_CACHE_BYTES"] = "0"
     return env
