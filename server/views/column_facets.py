@@ -17,16 +17,26 @@ return the rows without a value in that column too, once per VALUES row.
 from __future__ import annotations
 
 import itertools
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from server.engine.lexer import scan
 from server.engine.remote import with_values
-from server.engine.terms import BlankNode, Iri, Literal, Rows, Term, sparql_term
+from server.engine.terms import BlankNode, Iri, Rows, Term, sparql_term
 from server.errors import BadInput
-from server.views.facets import FILTER_PREFIX, GEO, NONE, FacetMap, FacetView, ValueView, places_map
+from server.views.facets import (
+    FILTER_PREFIX,
+    GEO,
+    NONE,
+    WELL_FORMED_IRI,
+    FacetMap,
+    FacetView,
+    ValueView,
+    number,
+    places_map,
+    toggled,
+)
 from server.views.naming import Lookup
 from server.views.published import Published
 
@@ -37,8 +47,6 @@ NOTHING = "<urn:clip-kg:nothing>"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 MAP_IRIS = 2_000
 """Resources of a result whose coordinates are looked up for its map at most, the most frequent first."""
-WRITABLE_IRI = re.compile(r'[^<>"{}|^`\\\s]+')
-"""An IRI that ``sparql_term`` can write (the data may hold others, which no map needs)."""
 COORDINATES = """SELECT ?place ?lat ?long WHERE {{
   VALUES ?place {{ {places} {none} }} ?place <{geo}lat> ?lat ; <{geo}long> ?long
 }}"""
@@ -155,8 +163,7 @@ def _facet(lookup: Lookup, column: str, rows: Rows, filters: Sequence[ColumnFilt
         if count == len(rows) and value not in chosen:
             continue  # every row has it: it does not narrow
         selected = value in chosen
-        kept = [f.parameter for f in filters if not (selected and f.column == column and f.value == value)]
-        parameters = tuple(kept if selected else [*kept, (FILTER_PREFIX + column, value)])
+        parameters = toggled([f.parameter for f in filters], (FILTER_PREFIX + column, value), selected)
         values.append(ValueView(value, cell_label(lookup, example[value]), count, selected, parameters))
     return FacetView(column, "column", column, tuple(values), 0)
 
@@ -171,6 +178,7 @@ def cell_label(lookup: Lookup, term: Term) -> str:
 def equivalent_query(text: str, bindings: Mapping[str, Term], answer: Rows, filters: Sequence[ColumnFilter]) -> str:
     """The SPARQL whose answer is the narrowed rows (see the module): parameters bound, filters as VALUES.
 
+    >>> from server.engine.terms import Literal
     >>> answer = Rows(("s", "n"), [{"s": Iri("http://e/a"), "n": Literal("1", datatype=XSD_INTEGER)}])
     >>> print(equivalent_query("SELECT ?s ?n WHERE { ?s ?p ?n }", {}, answer, [ColumnFilter("n", "1")]))
     SELECT ?s ?n WHERE {
@@ -232,19 +240,12 @@ def result_map(published: Published, rows: Rows, languages: Sequence[str]) -> Fa
         counts.update({term.value for term in row.values() if isinstance(term, Iri)})
     if not counts:
         return None
-    listed = [iri for iri, _ in counts.most_common() if WRITABLE_IRI.fullmatch(iri)][:MAP_IRIS]
+    listed = [iri for iri, _ in counts.most_common() if WELL_FORMED_IRI.fullmatch(iri)][:MAP_IRIS]
     places = " ".join(sparql_term(Iri(iri)) for iri in listed)
     found = published.engine.rows(COORDINATES.format(places=places, none=NONE, geo=GEO))
     located: dict[str, tuple[float, float, int]] = {}
     for row in found:
-        place, lat, long = row.get("place"), _number(row.get("lat")), _number(row.get("long"))
+        place, lat, long = row.get("place"), number(row.get("lat")), number(row.get("long"))
         if isinstance(place, Iri) and lat is not None and long is not None and -90 <= lat <= 90:
             located[place.value] = (lat, long, counts[place.value])
     return places_map(published, located, languages)
-
-
-def _number(term: Term | None) -> float | None:
-    try:
-        return float(term.value) if isinstance(term, Literal) else None
-    except ValueError:
-        return None

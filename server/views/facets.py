@@ -23,7 +23,7 @@ A filter is named in the URL as ``f.KEY=VALUE``: KEY is a property (a prefixed n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -206,7 +206,12 @@ class FacetState:
     facets: tuple[FacetView, ...]
     queries: tuple[str, ...]
     items_query: str
-    listed: str | None = None  # the items as a VALUES block, when the state was counted over them
+    items: tuple[str, ...] | None = None  # a filtered state's items when at most LISTED_SET: counted over them
+
+    @property
+    def listed(self) -> str | None:
+        """The items as a group pattern (a VALUES block), when the state has them listed."""
+        return listed_pattern(self.items) if self.items is not None else None
 
     def items_query_as_run(self) -> str:
         """The items query over the listed items when there are (the same answer, sooner)."""
@@ -228,9 +233,7 @@ def kind_collection(published: Published, kind: str) -> Collection:
 
 def search_collection(text: str, iris: Sequence[str]) -> Collection:
     """The hits of a search (the first ``SEARCH_LIMIT``) as a collection."""
-    listed = " ".join(sparql_term(Iri(iri)) for iri in iris[:SEARCH_LIMIT])
-    where = f"VALUES ?item {{ {listed} {NONE} }} FILTER(?item != {NONE})"
-    return Collection("search", text, f"Resources named like “{text}”", where)
+    return Collection("search", text, f"Resources named like “{text}”", listed_pattern(iris[:SEARCH_LIMIT]))
 
 
 def parse_filters(published: Published, parameters: Iterable[tuple[str, str]]) -> tuple[Filter, ...]:
@@ -508,11 +511,12 @@ def _state(
 ) -> FacetState:
     engine, where = published.engine, narrowed(collection, filters)
     queries = [COUNT.format(where=where)]
-    counting: str | None = None
+    items: tuple[str, ...] | None = None
     if filters:
-        total, counting = _listed_items(published, where)
+        total, items = _listed_items(published, where)
     else:
         total = _int(next(iter(engine.rows(queries[0])), {}).get("n"))
+    counting = listed_pattern(items) if items is not None else None
     facets = list(choose_facets(published, collection))
     facets += [f.facet for f in filters if f.facet not in facets and f.facet.kind not in RANGES]
     counted: list[tuple[Facet, list[tuple[Term, int]]]] = []
@@ -525,21 +529,24 @@ def _state(
     lookup = Lookup(published, languages)
     lookup.name_all(term.value for _, rows in counted for term, _ in rows[:LISTED_VALUES] if isinstance(term, Iri))
     views = tuple(view for facet, rows in counted if (view := _view(lookup, facet, rows, filters, total)).values)
-    return FacetState(collection, filters, total, views, tuple(queries), items_query(collection, filters), counting)
+    return FacetState(collection, filters, total, views, tuple(queries), items_query(collection, filters), items)
 
 
-def _listed_items(published: Published, where: str) -> tuple[int, str | None]:
-    """The size of a filtered state and, when it has at most ``LISTED_SET`` items, a VALUES block of them.
+def listed_pattern(items: Sequence[str]) -> str:
+    """Items given as a group pattern over ``?item``: a VALUES block (never of one row, for Virtuoso)."""
+    return f"VALUES ?item {{ {' '.join(sparql_term(Iri(iri)) for iri in items)} {NONE} }} FILTER(?item != {NONE})"
+
+
+def _listed_items(published: Published, where: str) -> tuple[int, tuple[str, ...] | None]:
+    """The size of a filtered state and, when it has at most ``LISTED_SET`` items, their IRIs.
 
     The facets of a small state are counted over its items listed once: the same counts as the patterns
     give (the queries the state reports), without the engine matching the filters again for every facet,
     which took Oxigraph a second a facet at a million triples.
     """
     rows = published.engine.rows(f"SELECT DISTINCT ?item WHERE {{ {where} }}")
-    found = [sparql_term(row["item"]) for row in rows if isinstance(row.get("item"), Iri)]
-    if len(found) > LISTED_SET:
-        return len(found), None
-    return len(found), f"VALUES ?item {{ {' '.join(found)} {NONE} }} FILTER(?item != {NONE})"
+    found = tuple(row["item"].value for row in rows if isinstance(row.get("item"), Iri))
+    return len(found), (found if len(found) <= LISTED_SET else None)
 
 
 def _view(
@@ -558,11 +565,33 @@ def _value_view(
     lookup: Lookup, facet: Facet, term: Term, count: int, chosen: set[str], filters: Sequence[Filter]
 ) -> ValueView:
     selected = term.value in chosen
-    if selected:
-        kept = tuple(f.parameter for f in filters if not (f.facet == facet and f.value == term.value))
-    else:
-        kept = tuple(f.parameter for f in filters) + ((FILTER_PREFIX + facet.key, term.value),)
-    return ValueView(term.value, value_label(lookup, facet, term), count, selected, kept)
+    parameters = toggled([f.parameter for f in filters], (FILTER_PREFIX + facet.key, term.value), selected)
+    return ValueView(term.value, value_label(lookup, facet, term), count, selected, parameters)
+
+
+def toggled(
+    parameters: Sequence[tuple[str, str]], parameter: tuple[str, str], selected: bool
+) -> tuple[tuple[str, str], ...]:
+    """The filters of the state a value's link leads to: without the value when it is chosen, with it otherwise.
+
+    >>> toggled([("f.a", "1")], ("f.b", "2"), False), toggled([("f.a", "1"), ("f.b", "2")], ("f.b", "2"), True)
+    ((('f.a', '1'), ('f.b', '2')), (('f.a', '1'),))
+    """
+    kept = tuple(p for p in parameters if p != parameter)
+    return kept if selected else (*kept, parameter)
+
+
+def chips(
+    facets: Sequence[FacetView], filters: Sequence[tuple[str, str, str]], state_url: Callable[[Any], str]
+) -> list[tuple[str, str, str]]:
+    """(name, value's label, the URL of the state without it) of each filter in force, given as (key, value,
+    name); a value no facet lists reads as itself."""
+    labels = {(facet.key, v.value): v.label for facet in facets for v in facet.values}
+    parameters = [(FILTER_PREFIX + key, value) for key, value, _ in filters]
+    return [
+        (name, labels.get((key, value), value or "(empty)"), state_url(toggled(parameters, parameter, True)))
+        for (key, value, name), parameter in zip(filters, parameters, strict=True)
+    ]
 
 
 def value_label(lookup: Lookup, facet: Facet, term: Term) -> str:
@@ -588,9 +617,11 @@ def items_query(collection: Collection, filters: Sequence[Filter], listed: str |
     )
 
 
-def item_iris(published: Published, collection: Collection, filters: Sequence[Filter]) -> set[str]:
-    """The IRIs of the items of a state."""
-    rows = published.engine.rows(f"SELECT DISTINCT ?item WHERE {{ {narrowed(collection, filters)} }}")
+def item_iris(published: Published, state: FacetState) -> set[str]:
+    """The IRIs of the items of a state: those it listed when it was counted, else from the engine."""
+    if state.items is not None:
+        return set(state.items)
+    rows = published.engine.rows(f"SELECT DISTINCT ?item WHERE {{ {narrowed(state.collection, state.filters)} }}")
     return {row["item"].value for row in rows if isinstance(row.get("item"), Iri)}
 
 
@@ -632,7 +663,7 @@ def _map(published: Published, state: FacetState, languages: Sequence[str]) -> F
     for place, lat, long, n in [(r.get("item"), r.get("lat"), r.get("long"), 1) for r in own] + [
         (r.get("place"), r.get("lat"), r.get("long"), _int(r.get("n"))) for r in linked
     ]:
-        north, east = _float(lat), _float(long)
+        north, east = number(lat), number(long)
         if isinstance(place, Iri) and north is not None and east is not None and -90 <= north <= 90:
             old = counts.get(place.value)
             counts[place.value] = (north, east, max(n, old[2]) if old else n)
@@ -661,14 +692,15 @@ def _radius(count: int, biggest: int) -> float:
     return 4.5 if biggest <= 1 else round(3 + 6 * (count / biggest) ** 0.5, 1)
 
 
-def _float(term: Term | None) -> float | None:
+def number(term: Term | None) -> float | None:
+    """A literal's value as a number; None for anything else."""
     try:
         return float(term.value) if isinstance(term, Literal) else None
     except ValueError:
         return None
 
 
-def as_json(state: FacetState, link: Any) -> dict[str, Any]:
+def as_json(state: FacetState, link: Callable[[tuple[tuple[str, str], ...]], str]) -> dict[str, Any]:
     """The state for programs: its size, filters, facets with values and counts, the queries it ran.
 
     ``link(parameters)`` makes the URL of another state of the same collection.

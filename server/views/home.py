@@ -142,10 +142,13 @@ def home_context(published: Published, facts: DatasetFacts, links: Links) -> dic
     return context
 
 
-def browse_context(published: Published, kind: str, offset: int = 0, narrowing: str = "") -> dict[str, Any]:
+def browse_context(
+    published: Published, kind: str, offset: int = 0, narrowing: tuple[str, int] | None = None
+) -> dict[str, Any]:
     """What ``browse.html`` shows: one kind of resource as a list, label (English first), a second column, a link.
 
-    ``narrowing`` (patterns over ``?item``, from the page's facets) keeps only the resources it matches.
+    ``narrowing``, from the page's facets: patterns over ``?item`` that keep only the resources they match,
+    and how many they keep (the facets have counted them).
 
     Raises:
         NotFound: there is no list of that kind.
@@ -156,9 +159,7 @@ def browse_context(published: Published, kind: str, offset: int = 0, narrowing: 
     name, heading, pattern = KINDS[kind]
     values = typed(published, [base + "def/" + name])
     if narrowing:
-        values += " " + narrowing
-        counted = select(engine, base, f"SELECT (COUNT(DISTINCT ?item) AS ?n) WHERE {{ {values} ?item a ?type }}")
-        total = int(counted[0]["n"] or 0) if counted else 0
+        values, total = f"{values} {narrowing[0]}", narrowing[1]
     else:
         total = next(iter(kind_counts(published, {kind: KINDS[kind]}).values()))
     if total > BROWSE_PAGE:

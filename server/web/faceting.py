@@ -22,6 +22,7 @@ from server.views.facets import (
     FacetMap,
     FacetState,
     Filter,
+    chips,
     choose_facets,
     facet_map,
     facet_state,
@@ -102,21 +103,13 @@ def panel(current: AppState, collection: Collection, endpoint: str, **route: Any
         pairs = [*base, *parameters]
         return url_for(endpoint, **route) + ("?" + urlencode(pairs) if pairs else "")
 
-    labels = {(f.key, v.value): v.label for f in found.facets for v in f.values}
-    chips = [
-        (
-            f.facet.label,
-            labels.get((f.facet.key, f.value), f.value),
-            state_url([g.parameter for g in filters if g != f]),
-        )
-        for f in filters
-    ]
+    removable = chips(found.facets, [(f.facet.key, f.value, f.facet.label) for f in filters], state_url)
     ranges = year_ranges(current, collection, languages)
     parameters = [f.parameter for f in filters]
     return Panel(
         found,
         facet_map(current, found, languages),
-        chips,
+        removable,
         state_url([]),
         ranges,
         [*base, *parameters],

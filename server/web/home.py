@@ -44,7 +44,7 @@ def browse(kind: str) -> str:
     text = request.args.get("offset", "0")
     offset = int(text) if text.isdigit() and len(text) < 10 else 0
     facets = panel(current, kind_collection(current, kind), "pages.browse", kind=kind)
-    narrowing = requirements(facets.state.filters)
+    narrowing = (requirements(facets.state.filters), facets.state.total) if facets.state.filters else None
     context = current.remember(
         ("browse", kind, offset, narrowing), lambda: browse_context(current, kind, offset, narrowing)
     )

@@ -7,7 +7,7 @@ a state). The answer is computed once per load and parameters; a state narrows i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -16,7 +16,7 @@ from flask import Response, render_template, request, url_for
 from server.engine.catalogue import RESERVED_NAMES, NamedQuery
 from server.engine.terms import Iri, Literal, Rows, Term
 from server.views.column_facets import ColumnState, column_state, parse_column_filters, result_map
-from server.views.facets import FILTER_PREFIX, FacetMap
+from server.views.facets import FILTER_PREFIX, FacetMap, chips
 from server.views.naming import Lookup
 from server.web.negotiation import reader_languages
 from server.web.state import AppState
@@ -94,7 +94,7 @@ def query_page(current: AppState, named: NamedQuery) -> Response:
         state=found,
         columns=found.answer.variables,
         rows=_cells(current, found, languages),
-        chips=_chips(found, state_url),
+        chips=chips(found.facets, [(f.column, f.value, f.column) for f in found.filters], state_url),
         clear_url=state_url([]),
         state_url=state_url,
         map=_map(current, named, found, languages),
@@ -108,19 +108,6 @@ def query_page(current: AppState, named: NamedQuery) -> Response:
 
 def _query_string(pairs: Sequence[tuple[str, str]]) -> str:
     return "?" + urlencode(pairs) if pairs else ""
-
-
-def _chips(found: ColumnState, state_url: Callable[[Sequence[tuple[str, str]]], str]) -> list[tuple[str, str, str]]:
-    """(column, value label, the URL without this filter) of each filter in force."""
-    labels = {(facet.key, v.value): v.label for facet in found.facets for v in facet.values}
-    return [
-        (
-            f.column,
-            labels.get((f.column, f.value), f.value or "(empty)"),
-            state_url([g.parameter for g in found.filters if g != f]),
-        )
-        for f in found.filters
-    ]
 
 
 def _cells(current: AppState, found: ColumnState, languages: Sequence[str]) -> list[list[Cell | None]]:

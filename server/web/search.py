@@ -33,7 +33,7 @@ def search() -> Response:
     found = ranked(current, text)
     facets = panel(current, search_set(current, text, [h[0] for h in found]), "search.search") if found else None
     if facets and facets.state.filters:
-        kept = item_iris(current, facets.state.collection, facets.state.filters)
+        kept = item_iris(current, facets.state)
         found = [hit_ for hit_ in found if hit_[0] in kept]
     lookup, urls = Lookup(current, reader_languages()), current.urls
     page_of_hits = found[offset : offset + PAGE]
